@@ -1,0 +1,46 @@
+#!/bin/bash
+# Install the Debian packages the build, the VM and the tests need.
+# Idempotent: when everything is present it only reads the dpkg database.
+# `apt-get update` runs only when something is missing.
+#
+# Usage: scripts/deps.sh KERNEL_PKG KERNEL_PKG_VERSION
+set -euo pipefail
+
+kpkg=${1:?kernel source package name}
+kver=${2:?kernel source package version}
+
+# Build the kernel and the userspace programs.
+build_pkgs="gcc make libc6-dev bc bison flex libelf-dev libssl-dev perl
+	python3 git rsync xz-utils ccache pkg-config liburing-dev"
+# Boot it; the guest uses the host's root file system, so the tools the
+# tests call inside the guest are installed on the host.
+vm_pkgs="qemu-system-x86 iproute2 ethtool fio procps util-linux
+	python3-yaml"
+
+missing=()
+for p in $build_pkgs $vm_pkgs; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	[[ $status == ii* ]] || missing+=("$p")
+done
+
+have=$(dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "$kpkg" 2>/dev/null || true)
+[[ $have == "ii  $kver" ]] || missing+=("$kpkg=$kver")
+
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run 'make deps' as root to install them" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+apt-get update -qq
+if ! apt-cache madison "$kpkg" | awk '{print $3}' | grep -qxF -- "$kver"; then
+	echo "deps: apt cannot provide $kpkg version $kver" >&2
+	echo "deps: set KERNEL_PKG_VERSION in the Makefile to one of:" >&2
+	apt-cache madison "$kpkg" | awk '{print "deps:   " $3}' >&2
+	exit 1
+fi
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	--no-install-recommends --allow-downgrades "${missing[@]}"

@@ -1,0 +1,116 @@
+#!/bin/bash
+# Prepare the kernel tree under build/: pristine Debian source imported as a
+# git repository, our patch series applied on top as commits, our new files
+# from kernel/ copied to their in-tree paths.
+#
+# Cheap when nothing changed: the series is re-applied only when
+# kernel/patches/ changed, and overlay files are copied only when they differ,
+# keeping their mtimes, so kbuild rebuilds exactly what was touched.
+#
+# Usage: scripts/prepare-tree.sh TREE TARBALL VERSION
+set -euo pipefail
+
+tree=$(realpath -m "${1:?tree directory}")
+tarball=${2:?source tarball}
+version=${3:?package version}
+top=$(cd "$(dirname "$0")/.." && pwd)
+patches=$top/kernel/patches
+state=$tree/.git/zcrx
+# shellcheck source=lib/series.sh
+source "$top/scripts/lib/series.sh"
+
+# Patches are applied with a fixed committer so commit ids, and therefore
+# the exported series, only change when a patch does.
+export GIT_COMMITTER_NAME="zcrx tree" GIT_COMMITTER_EMAIL="tree@zcrx.invalid"
+git_tree() { git -C "$tree" "$@"; }
+
+import_pristine() {
+	echo "tree: importing $(basename "$tarball") ($version) into $tree"
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	tar -xaf "$tarball" -C "$tree" --strip-components=1
+	git_tree init -q -b zcrx
+	git_tree config core.autocrlf false
+	git_tree config gc.auto 0
+	# -f: upstream's .gitignore must not hide any shipped file.
+	git_tree add -f -A .
+	GIT_AUTHOR_NAME="Debian" GIT_AUTHOR_EMAIL="debian@zcrx.invalid" \
+		git_tree commit -q -m "Import Debian linux-source-6.12 $version"
+	git_tree tag pristine
+	mkdir -p "$state"
+	echo "$version" > "$state/version"
+}
+
+apply_series() {
+	local want head applied
+	want=$(series_hash "$patches")
+	head=$(git_tree rev-parse HEAD)
+	if [[ -f $state/series ]]; then
+		read -r applied applied_head < "$state/series"
+		[[ $applied == "$want" && $applied_head == "$head" ]] && return 0
+		if [[ $applied_head != "$head" ]]; then
+			echo "tree: $tree has commits that are not in kernel/patches/." >&2
+			echo "tree: run 'make export-patches' to keep them, or" \
+				"'make reset-tree' to drop them." >&2
+			exit 1
+		fi
+	fi
+	if ! git_tree diff --quiet HEAD; then
+		echo "tree: $tree has uncommitted changes to upstream files;" \
+			"commit them and run 'make export-patches'." >&2
+		exit 1
+	fi
+	git_tree reset -q --hard pristine
+	local p
+	for p in "$patches"/*.patch; do
+		[[ -e $p ]] || continue
+		if ! git_tree am -q --committer-date-is-author-date "$p" \
+				>/dev/null 2>&1; then
+			git_tree am --abort >/dev/null 2>&1 || true
+			git_tree reset -q --hard pristine
+			rm -f "$state/series"
+			echo "tree: patch kernel/patches/$(basename "$p") does not apply" >&2
+			exit 1
+		fi
+	done
+	echo "$want $(git_tree rev-parse HEAD)" > "$state/series"
+	echo "tree: applied $(series_count "$patches") patches"
+}
+
+# Overlay files are new files at their in-tree paths. They stay untracked in
+# the tree (listed in info/exclude) so the patch series holds only changes
+# to upstream files.
+sync_overlay() {
+	local list=$state/overlay f
+	local new
+	new=$(cd "$top/kernel" && find . -type f ! -path './patches/*' \
+		! -path './configs/*' | sed 's|^\./||' | sort)
+	for f in $new; do
+		if git_tree ls-files --error-unmatch -- "$f" >/dev/null 2>&1; then
+			echo "tree: kernel/$f replaces an upstream file;" \
+				"change upstream files with a patch instead" >&2
+			exit 1
+		fi
+	done
+	# Drop files that left the overlay since the last run.
+	if [[ -f $list ]]; then
+		comm -23 "$list" <(echo "$new") | while read -r f; do
+			[[ -n $f ]] && rm -f "$tree/$f"
+		done
+	fi
+	if [[ -n $new ]]; then
+		(cd "$top/kernel" && echo "$new" |
+			rsync -rt --files-from=- . "$tree/")
+	fi
+	echo "$new" > "$list"
+	{
+		echo "# zcrx overlay files, managed by scripts/prepare-tree.sh"
+		sed 's|^|/|' "$list"
+	} > "$tree/.git/info/exclude"
+}
+
+if [[ ! -f $state/version || $(cat "$state/version") != "$version" ]]; then
+	import_pristine
+fi
+apply_series
+sync_overlay
