@@ -1,0 +1,89 @@
+# io_uring zero-copy receive (zcrx) for Linux 6.12 LTS.
+#
+# The flow, one target each:
+#   deps -> tree -> kernels -> userspace -> vm / check / run
+#
+#   make              prepare the tree, build both kernels and the tests
+#   make check        build everything, boot each kernel, run all tests
+#   make run          build, boot the release kernel, show what it has
+#   make vm [KERNEL=debug] [CMD='...']   shell or one command in the VM
+#   make export-patches                  tree commits -> kernel/patches/
+
+KERNEL_PKG         := linux-source-6.12
+KERNEL_PKG_VERSION := 6.12.117-1~deb12u1
+KERNEL_TARBALL     := /usr/src/linux-source-6.12.tar.xz
+
+BUILD   := build
+TREE    := $(BUILD)/linux
+KERNELS := release debug
+KERNEL  ?= release
+JOBS    ?= $(shell nproc)
+VM_TIMEOUT ?= 600
+
+CONFIGS_release := kernel/configs/release.config
+CONFIGS_debug   := $(CONFIGS_release) kernel/configs/debug.config
+
+kbuild_dir = $(abspath $(BUILD)/kbuild-$(1))
+bzimage = $(call kbuild_dir,$(1))/arch/x86/boot/bzImage
+
+# ccache when installed; a fixed user/host keeps init/version.o cacheable.
+# CCACHE_BASEDIR lets a clone at another path reuse the cache.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+KMAKE_ARGS := -j$(JOBS) KBUILD_BUILD_USER=zcrx KBUILD_BUILD_HOST=zcrx
+ifneq ($(CCACHE),)
+KMAKE_ARGS += CC="ccache gcc" HOSTCC="ccache gcc"
+export CCACHE_BASEDIR := $(CURDIR)
+endif
+
+.PHONY: all deps tree kernels $(KERNELS:%=kernel-%) userspace vm run check \
+	export-patches reset-tree clean distclean
+
+all: kernels userspace
+
+deps:
+	@scripts/deps.sh $(KERNEL_PKG) $(KERNEL_PKG_VERSION)
+
+tree: deps
+	@scripts/prepare-tree.sh $(TREE) $(KERNEL_TARBALL) $(KERNEL_PKG_VERSION)
+
+kernels: $(KERNELS:%=kernel-%)
+
+# Both kernels use all cores; building them one after the other is faster
+# than sharing the cores between two builds.
+kernel-debug: kernel-release
+$(KERNELS:%=kernel-%): kernel-%: tree
+	@scripts/kconfig.sh $(TREE) $(call kbuild_dir,$*) $(CONFIGS_$*)
+	+@$(MAKE) -s -C $(TREE) O=$(call kbuild_dir,$*) $(KMAKE_ARGS) \
+		bzImage headers
+	@echo "kernel: $(call bzimage,$*)"
+
+userspace: kernel-release
+	+@$(MAKE) -s -C tests O=$(abspath $(BUILD)/tests) \
+		KHDR=$(call kbuild_dir,release)/usr/include \
+		KSFT=$(abspath $(TREE))/tools/testing/selftests
+
+vm: kernel-$(KERNEL) userspace
+	@scripts/vm.sh -k $(call bzimage,$(KERNEL)) -n $(KERNEL) \
+		-t $(VM_TIMEOUT) $(if $(CMD),-c '$(CMD)')
+
+run: kernel-release userspace
+	@scripts/vm.sh -k $(call bzimage,release) -n run -t $(VM_TIMEOUT) \
+		-c scripts/demo.sh
+
+check: all
+	@scripts/check.sh $(foreach k,$(KERNELS),$(k)=$(call bzimage,$(k)))
+
+export-patches:
+	@scripts/export-patches.sh $(TREE)
+
+# Drop commits and edits in the tree that were not exported; the next
+# `make` re-applies kernel/patches/.
+reset-tree:
+	git -C $(TREE) reset -q --hard pristine
+	rm -f $(TREE)/.git/zcrx/series
+
+clean:
+	rm -rf $(BUILD)/kbuild-* $(BUILD)/tests $(BUILD)/vm $(BUILD)/check
+
+distclean:
+	rm -rf $(BUILD)

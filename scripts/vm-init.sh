@@ -1,0 +1,42 @@
+#!/bin/sh
+# PID 1 of the test VM. The root file system is the host's, read-only over
+# 9p: give the guest its own proc/sys/dev and tmpfs scratch, then run the
+# command the host left in $ZCRX_IO/cmd (or a shell), record its exit
+# status and reset the machine (QEMU runs with -no-reboot, so it exits).
+#
+# The kernel passes ZCRX_IO and ZCRX_CWD from its command line.
+
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+HOME=/tmp
+TERM=${TERM:-linux}
+export PATH HOME TERM
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /dev/hugepages
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t hugetlbfs hugetlbfs /dev/hugepages
+mount -t debugfs debugfs /sys/kernel/debug
+for d in /tmp /run /var; do
+	mount -t tmpfs -o mode=1777 tmpfs "$d"
+done
+mkdir -p /var/tmp /var/log /var/lib /run/netns
+ln -s /run /var/run
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 zcrxio "$ZCRX_IO"
+
+hostname zcrx-vm
+ip link set lo up
+ulimit -l unlimited
+echo 1 > /proc/sys/kernel/sysrq
+cd "$ZCRX_CWD" || cd /
+
+if [ -f "$ZCRX_IO/cmd" ]; then
+	sh "$ZCRX_IO/cmd" < /dev/null > /dev/ttyS0 2>&1
+	echo $? > "$ZCRX_IO/rc"
+else
+	echo "zcrx VM: $(uname -r); exit the shell to power off" > /dev/ttyS0
+	setsid -c bash -i < /dev/ttyS0 > /dev/ttyS0 2>&1
+fi
+echo b > /proc/sysrq-trigger
