@@ -1,0 +1,50 @@
+#!/bin/sh
+# Runs inside the VM: every test named in the list, one after the other,
+# each under a time limit. Output and exit status of each go to
+# $ZCRX_IO/results/ for scripts/report.py on the host; a marker in the
+# kernel log ties any splat to the test that was running.
+#
+# Usage: scripts/guest-tests.sh LIST [TIMEOUT_PER_TEST]
+
+list=${1:?test list}
+limit=${2:-300}
+out=$ZCRX_IO/results
+mkdir -p "$out"
+
+kmsg() {
+	echo "zcrx-test: $*" > /dev/kmsg
+}
+
+kmemleak=/sys/kernel/debug/kmemleak
+# Reports are only for objects older than kmemleak's minimum age (5 s); the
+# last scan must come at least that long after the last test ends.
+kmemleak_scan() {
+	[ -w $kmemleak ] || return 0
+	echo scan > $kmemleak
+}
+
+date +%s.%N > "$ZCRX_IO/first-test"
+kmemleak_scan
+n=0
+while read -r test; do
+	[ -n "$test" ] || continue
+	n=$((n + 1))
+	name=$(basename "$(dirname "$test")")/$(basename "$test" .sh)
+	id=$(printf '%03d' $n)
+	echo "$name" > "$out/$id.name"
+	kmsg "start $name"
+	echo "# running $name"
+	(cd "$(dirname "$test")" && timeout -k 5 "$limit" "$test") \
+		> "$out/$id.out" 2>&1 < /dev/null
+	rc=$?
+	echo $rc > "$out/$id.rc"
+	kmsg "end $name rc=$rc"
+	[ $rc -eq 124 ] && echo "# $name timed out after ${limit}s" >> "$out/$id.out"
+done < "$list"
+
+if [ -w $kmemleak ]; then
+	sleep 6
+	kmemleak_scan
+	cat $kmemleak > "$ZCRX_IO/kmemleak.txt"
+fi
+exit 0
