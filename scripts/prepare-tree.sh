@@ -4,8 +4,8 @@
 # from kernel/ copied to their in-tree paths.
 #
 # Cheap when nothing changed: the series is re-applied only when
-# kernel/patches/ changed, and overlay files are copied only when they differ,
-# keeping their mtimes, so kbuild rebuilds exactly what was touched.
+# kernel/patches/ changed, and an overlay file is copied only when it differs
+# or was touched since the last copy, so kbuild rebuilds exactly that.
 #
 # Usage: scripts/prepare-tree.sh TREE TARBALL VERSION
 set -euo pipefail
@@ -98,10 +98,15 @@ sync_overlay() {
 			[[ -n $f ]] && rm -f "$tree/$f"
 		done
 	fi
-	if [[ -n $new ]]; then
-		(cd "$top/kernel" && echo "$new" |
-			rsync -rt --files-from=- . "$tree/")
-	fi
+	# A copy gets the time of copying, not the source's mtime: an object
+	# built from the previous copy must look older than the new one.
+	for f in $new; do
+		if [[ $top/kernel/$f -nt $tree/$f ]] ||
+		   ! cmp -s "$top/kernel/$f" "$tree/$f"; then
+			mkdir -p "$(dirname "$tree/$f")"
+			cp "$top/kernel/$f" "$tree/$f"
+		fi
+	done
 	echo "$new" > "$list"
 	{
 		echo "# zcrx overlay files, managed by scripts/prepare-tree.sh"

@@ -72,8 +72,8 @@ append=(
 	panic=-1 hung_task_panic=0
 )
 
-echo "vm: booting $(basename "$(dirname "$(dirname "$(dirname "$kernel")")")")" \
-	"($accel, $mem), kernel log: ${log#"$top"/}" >&2
+echo "vm: booting ${kernel#"$top"/} ($accel, $mem)," \
+	"kernel log: ${log#"$top"/}" >&2
 date +%s.%N > "$run/boot-start"
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 \

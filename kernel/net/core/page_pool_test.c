@@ -177,6 +177,7 @@ static struct kunit_suite pp_test_suite = {
 	.exit = pp_test_exit,
 	.test_cases = pp_test_cases,
 };
+
 kunit_test_suite(pp_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for page_pool allocation and recycling");
