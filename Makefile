@@ -26,17 +26,15 @@ CONFIGS_debug   := $(CONFIGS_release) kernel/configs/debug.config
 kbuild_dir = $(abspath $(BUILD)/kbuild-$(1))
 bzimage = $(call kbuild_dir,$(1))/arch/x86/boot/bzImage
 
-# ccache when installed; a fixed user/host keeps init/version.o cacheable.
+# ccache through its masquerade directory, so the compiler command kbuild
+# records is plain gcc with or without ccache and switching never forces a
+# rebuild. A fixed user/host keeps init/version.o cacheable;
 # CCACHE_BASEDIR lets a clone at another path reuse the cache.
-CCACHE := $(shell command -v ccache 2>/dev/null)
 KMAKE_ARGS := -j$(JOBS) KBUILD_BUILD_USER=zcrx KBUILD_BUILD_HOST=zcrx
-ifneq ($(CCACHE),)
-KMAKE_ARGS += CC="ccache gcc" HOSTCC="ccache gcc"
-export CCACHE_BASEDIR := $(CURDIR)
-endif
+KMAKE_ENV  := PATH=/usr/lib/ccache:$$PATH CCACHE_BASEDIR=$(CURDIR)
 
 .PHONY: all deps tree kernels $(KERNELS:%=kernel-%) userspace vm run check \
-	export-patches reset-tree clean distclean
+	checkpatch export-patches reset-tree clean distclean
 
 all: kernels userspace
 
@@ -53,7 +51,7 @@ kernels: $(KERNELS:%=kernel-%)
 kernel-debug: kernel-release
 $(KERNELS:%=kernel-%): kernel-%: tree
 	@scripts/kconfig.sh $(TREE) $(call kbuild_dir,$*) $(CONFIGS_$*)
-	+@$(MAKE) -s -C $(TREE) O=$(call kbuild_dir,$*) $(KMAKE_ARGS) \
+	+@$(KMAKE_ENV) $(MAKE) -s -C $(TREE) O=$(call kbuild_dir,$*) $(KMAKE_ARGS) \
 		bzImage headers
 	@echo "kernel: $(call bzimage,$*)"
 
@@ -71,7 +69,10 @@ run: kernel-release userspace
 		-c scripts/demo.sh
 
 check: all
-	@scripts/check.sh $(foreach k,$(KERNELS),$(k)=$(call bzimage,$(k)))
+	@scripts/check.sh $(TREE) $(foreach k,$(KERNELS),$(k)=$(call bzimage,$(k)))
+
+checkpatch: tree
+	@scripts/checkpatch.sh $(TREE) $(BUILD)/checkpatch.tsv
 
 export-patches:
 	@scripts/export-patches.sh $(TREE)

@@ -2,8 +2,8 @@
 # make check: the runner's self-check, then every test on every kernel,
 # then one closing line. Exits non-zero if anything failed or splatted.
 #
-# Usage: scripts/check.sh NAME=BZIMAGE...   (first one also runs the
-#        runner self-check)
+# Usage: scripts/check.sh TREE NAME=BZIMAGE...   (the first kernel also
+#        runs the runner self-check)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,8 +19,15 @@ boot() {
 	[[ $rc -eq 0 ]] || echo "check: VM '$name' exited with status $rc" >&2
 }
 
+tree=${1:?tree}
+shift
 first=${1%%=*}
 first_kernel=${1#*=}
+
+echo "== checkpatch --strict on kernel/"
+mkdir -p "$top/build/check"
+"$top/scripts/checkpatch.sh" "$tree" "$top/build/check/checkpatch.tsv"
+records+=("$top/build/check/checkpatch.tsv")
 
 echo "== runner self-check: a deliberate WARNING must fail a run"
 boot selfcheck "$first_kernel" \
