@@ -11,6 +11,7 @@
 #               command, its exit status, test results
 #
 # Usage: scripts/vm.sh -k BZIMAGE -n NAME [-c CMD] [-t TIMEOUT] [-m MEM]
+# VM_APPEND adds kernel command line arguments, ACCEL=kvm|tcg skips the probe.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,13 +71,16 @@ append=(
 	init="$top/scripts/vm-init.sh"
 	ZCRX_IO="$io" ZCRX_CWD="$top"
 	panic=-1 hung_task_panic=0
+	${VM_APPEND:-}
 )
 
 echo "vm: booting ${kernel#"$top"/} ($accel, $mem)," \
 	"kernel log: ${log#"$top"/}" >&2
 date +%s.%N > "$run/boot-start"
 set +e
-timeout -k 10 "$timeout" qemu-system-x86_64 \
+# q35, not pc: on pc the debug kernel spends ~20 s per virtio device in
+# ACPI PCI interrupt-link setup under TCG; q35 routes them through GSIs.
+timeout -k 10 "$timeout" qemu-system-x86_64 -M q35 \
 	-accel "$accel" -cpu "$cpu" -smp 2 -m "$mem" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -append "${append[*]}" \
