@@ -78,9 +78,11 @@ echo "vm: booting ${kernel#"$top"/} ($accel, $mem)," \
 	"kernel log: ${log#"$top"/}" >&2
 date +%s.%N > "$run/boot-start"
 set +e
+# --foreground: QEMU sets up the terminal, which a process outside the
+# terminal's foreground group may not do (it would stop on SIGTTOU).
 # q35, not pc: on pc the debug kernel spends ~20 s per virtio device in
 # ACPI PCI interrupt-link setup under TCG; q35 routes them through GSIs.
-timeout -k 10 "$timeout" qemu-system-x86_64 -M q35 \
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -M q35 \
 	-accel "$accel" -cpu "$cpu" -smp 2 -m "$mem" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -append "${append[*]}" \
