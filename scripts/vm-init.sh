@@ -4,7 +4,8 @@
 # command the host left in $ZCRX_IO/cmd (or a shell), record its exit
 # status and reset the machine (QEMU runs with -no-reboot, so it exits).
 #
-# The kernel passes ZCRX_IO and ZCRX_CWD from its command line.
+# The kernel passes ZCRX_IO, ZCRX_CWD and ZCRX_MODE (cmd or shell) from its
+# command line.
 
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 HOME=/tmp
@@ -19,8 +20,18 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t hugetlbfs hugetlbfs /dev/hugepages
 mount -t debugfs debugfs /sys/kernel/debug
+# The scratch tmpfs mounts would hide a checkout under one of them (a CI
+# clone in /tmp): keep a view of the host root and bind the checkout back.
+mkdir -p /dev/.host
+mount --bind / /dev/.host
 for d in /tmp /run /var; do
 	mount -t tmpfs -o mode=1777 tmpfs "$d"
+	case $ZCRX_CWD/ in
+	"$d"/*)
+		mkdir -p "$ZCRX_CWD"
+		mount --bind "/dev/.host$ZCRX_CWD" "$ZCRX_CWD"
+		;;
+	esac
 done
 mkdir -p /var/tmp /var/log /var/lib /run/netns
 ln -s /run /var/run
@@ -32,9 +43,13 @@ ulimit -l unlimited
 echo 1 > /proc/sys/kernel/sysrq
 cd "$ZCRX_CWD" || cd /
 
-if [ -f "$ZCRX_IO/cmd" ]; then
-	sh "$ZCRX_IO/cmd" < /dev/null > /dev/ttyS0 2>&1
-	echo $? > "$ZCRX_IO/rc"
+if [ "$ZCRX_MODE" = cmd ]; then
+	if [ -f "$ZCRX_IO/cmd" ]; then
+		sh "$ZCRX_IO/cmd" < /dev/null > /dev/ttyS0 2>&1
+		echo $? > "$ZCRX_IO/rc"
+	else
+		echo "vm-init: no command at $ZCRX_IO/cmd" > /dev/ttyS0
+	fi
 else
 	echo "zcrx VM: $(uname -r); exit the shell to power off" > /dev/ttyS0
 	setsid -c bash -i < /dev/ttyS0 > /dev/ttyS0 2>&1

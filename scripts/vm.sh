@@ -55,7 +55,9 @@ fi
 # kernel; 4G covers both and costs nothing until touched.
 mem=${mem:-4G}
 
+mode=shell
 if [[ -n $cmd ]]; then
+	mode=cmd
 	printf '%s\n' "$cmd" > "$io/cmd"
 	con=(-chardev stdio,id=con,signal=on -serial chardev:con)
 else
@@ -69,7 +71,7 @@ append=(
 	root=rootfs rootfstype=9p ro
 	rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose
 	init="$top/scripts/vm-init.sh"
-	ZCRX_IO="$io" ZCRX_CWD="$top"
+	ZCRX_IO="$io" ZCRX_CWD="$top" ZCRX_MODE="$mode"
 	panic=-1 hung_task_panic=0
 	${VM_APPEND:-}
 )
