@@ -45,7 +45,7 @@ cd "$ZCRX_CWD" || cd /
 
 if [ "$ZCRX_MODE" = cmd ]; then
 	if [ -f "$ZCRX_IO/cmd" ]; then
-		sh "$ZCRX_IO/cmd" < /dev/null > /dev/ttyS0 2>&1
+		bash "$ZCRX_IO/cmd" < /dev/null > /dev/ttyS0 2>&1
 		echo $? > "$ZCRX_IO/rc"
 	else
 		echo "vm-init: no command at $ZCRX_IO/cmd" > /dev/ttyS0
