@@ -1,0 +1,174 @@
+# Helpers for loopnic tests: a pair split across two network namespaces,
+# configured with the commands a user of a physical NIC would use (ip,
+# ethtool, and the kernel tree's YNL CLI for what Debian's ethtool 6.1
+# cannot set, such as tcp-data-split).
+#
+# Addresses are documentation prefixes (RFC 5737, RFC 3849): the pair
+# lives inside the test VM only.
+
+LN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LN_TREE=$LN_TOP/build/linux
+LN_BIN=$LN_TOP/build/tests
+PSTREAM=$LN_BIN/tools/pstream
+
+LN_NS_A=lna
+LN_NS_B=lnb
+LN_DEV_A=lna0
+LN_DEV_B=lnb0
+LN_ADDR4_A=192.0.2.1
+LN_ADDR4_B=192.0.2.2
+LN_ADDR6_A=2001:db8::1
+LN_ADDR6_B=2001:db8::2
+LN_ID=1
+LN_PORT=5001
+
+# ynl NS SPEC ARGS...: the tree's YNL CLI with one of its netlink specs,
+# run in network namespace NS
+ynl() {
+	local ns=$1 spec=$2
+
+	shift 2
+	ip netns exec "$ns" python3 "$LN_TREE/tools/net/ynl/cli.py" --no-schema \
+		--spec "$LN_TREE/Documentation/netlink/specs/$spec.yaml" "$@"
+}
+
+in_a() { ip netns exec "$LN_NS_A" "$@"; }
+in_b() { ip netns exec "$LN_NS_B" "$@"; }
+
+# Create pair $LN_ID, A in netns lna and B in netns lnb, both up with
+# IPv4 and IPv6 addresses.
+ln_setup() {
+	ip netns add "$LN_NS_A" || return 1
+	ip netns add "$LN_NS_B" || return 1
+	echo "$LN_ID $LN_DEV_A $LN_DEV_B" > /sys/bus/loopnic/new_pair || return 1
+	ip link set "$LN_DEV_A" netns "$LN_NS_A" || return 1
+	ip link set "$LN_DEV_B" netns "$LN_NS_B" || return 1
+	in_a ip addr add "$LN_ADDR4_A/24" dev "$LN_DEV_A"
+	in_b ip addr add "$LN_ADDR4_B/24" dev "$LN_DEV_B"
+	# nodad: the addresses are usable at once, no wait for DAD
+	in_a ip -6 addr add "$LN_ADDR6_A/64" dev "$LN_DEV_A" nodad
+	in_b ip -6 addr add "$LN_ADDR6_B/64" dev "$LN_DEV_B" nodad
+	in_a ip link set lo up
+	in_b ip link set lo up
+	in_a ip link set "$LN_DEV_A" up
+	in_b ip link set "$LN_DEV_B" up
+}
+
+ln_cleanup() {
+	local ns
+
+	# A namespace lives on while a process runs in it
+	for ns in "$LN_NS_A" "$LN_NS_B"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	# Deleting a netns deletes its loopnic end, and so the pair
+	echo "$LN_ID" > /sys/bus/loopnic/del_pair 2>/dev/null
+	return 0
+}
+
+# ln_hds NS DEV on|off: tcp-data-split, through ethtool netlink
+ln_hds() {
+	local val=1
+
+	[ "$3" = on ] && val=2
+	ynl "$1" ethtool --do rings-set \
+		--json "{\"header\": {\"dev-name\": \"$2\"}, \"tcp-data-split\": $val}" \
+		> /dev/null
+}
+
+# ln_stat NS DEV NAME: one counter from ethtool -S
+ln_stat() {
+	ip netns exec "$1" ethtool -S "$2" |
+		awk -v n="$3:" '$1 == n { print $2; found = 1 } END { if (!found) print -1 }'
+}
+
+# ln_stream NS_RECV NS_SEND ADDR BYTES [pstream recv options...]
+# Pattern-checked streams from NS_SEND to ADDR:$LN_PORT in NS_RECV (as
+# many as recv's -c says); prints the receiver's report, returns its
+# verdict.
+ln_stream() {
+	local nsr=$1 nss=$2 addr=$3 bytes=$4 fam=
+	local out rc
+
+	shift 4
+	case $addr in *:*) fam=-6 ;; esac
+	out=$(mktemp)
+	ip netns exec "$nsr" "$PSTREAM" recv $fam -p "$LN_PORT" -b "$bytes" -t 240 "$@" \
+		> "$out" 2>&1 &
+	local recv=$!
+	ip netns exec "$nss" "$PSTREAM" send $fam -a "$addr" -p "$LN_PORT" -b "$bytes" \
+		-c "$(ln_conns "$@")" || kill "$recv" 2>/dev/null
+	wait "$recv"
+	rc=$?
+	sed 's/^/# /' "$out"
+	rm -f "$out"
+	return $rc
+}
+
+# The -c value among pstream recv options, 1 when absent
+ln_conns() {
+	local n=1
+
+	while [ $# -gt 0 ]; do
+		[ "$1" = -c ] && n=$2
+		shift
+	done
+	echo "$n"
+}
+
+# ln_queue_stats NS DEV: "QUEUE RX_PACKETS" lines from the netdev
+# queue-stats API (qstats-get, per queue scope)
+ln_queue_stats() {
+	local ifindex
+
+	ifindex=$(ip netns exec "$1" cat "/sys/class/net/$2/ifindex")
+	ynl "$1" netdev --dump qstats-get --json '{"scope": "queue"}' |
+		python3 -c '
+import ast, sys
+for q in ast.literal_eval(sys.stdin.read()):
+    if q["ifindex"] == int(sys.argv[1]) and q.get("queue-type") == "rx":
+        print(q["queue-id"], q.get("rx-packets", 0))
+' "$ifindex"
+}
+
+# ln_rx_packets NS DEV: per-queue rx packet counters from ethtool -S, in
+# queue order, on one line
+ln_rx_packets() {
+	ip netns exec "$1" ethtool -S "$2" |
+		awk '$1 ~ /^rx[0-9]+_packets:$/ { printf "%s ", $2 } END { print "" }'
+}
+
+# ln_restart_knob DEV_NS DEV: debugfs file that restarts an rx queue of DEV
+ln_restart_knob() {
+	local port
+
+	port=$(ip netns exec "$1" cat "/sys/class/net/$2/dev_port")
+	echo "/sys/kernel/debug/loopnic/$LN_ID/port$port/restart_queue"
+}
+
+# ln_pools NS DEV: one line per page pool of DEV, "ID INFLIGHT DETACHED",
+# DETACHED 1 for pools the driver destroyed that still wait for pages
+ln_pools() {
+	local ifindex
+
+	ifindex=$(ip netns exec "$1" cat "/sys/class/net/$2/ifindex")
+	ynl "$1" netdev --dump page-pool-get |
+		python3 -c '
+import ast, sys
+for p in ast.literal_eval(sys.stdin.read()):
+    if p.get("ifindex") == int(sys.argv[1]):
+        print(p["id"], p.get("inflight", 0), int("detach-time" in p))
+' "$ifindex"
+}
+
+# ln_wait TIMEOUT CMD...: poll CMD until it succeeds or TIMEOUT seconds pass
+ln_wait() {
+	local end=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
+}
