@@ -7,6 +7,7 @@
 #   make check        build everything, boot each kernel, run all tests
 #   make run          build, boot the release kernel, show what it has
 #   make vm [KERNEL=debug] [CMD='...']   shell or one command in the VM
+#   make bench        benchmarks in the release VM
 #   make export-patches                  tree commits -> kernel/patches/
 
 KERNEL_PKG         := linux-source-6.12
@@ -33,7 +34,7 @@ bzimage = $(call kbuild_dir,$(1))/arch/x86/boot/bzImage
 KMAKE_ARGS := -j$(JOBS) KBUILD_BUILD_USER=zcrx KBUILD_BUILD_HOST=zcrx
 KMAKE_ENV  := PATH=/usr/lib/ccache:$$PATH CCACHE_BASEDIR=$(CURDIR)
 
-.PHONY: all deps tree kernels $(KERNELS:%=kernel-%) userspace vm run check \
+.PHONY: all deps tree kernels $(KERNELS:%=kernel-%) userspace vm run check bench \
 	checkpatch export-patches reset-tree clean distclean
 
 all: kernels userspace
@@ -67,6 +68,11 @@ vm: kernel-$(KERNEL) userspace
 run: kernel-release userspace
 	@scripts/vm.sh -k $(call bzimage,release) -n run -t $(VM_TIMEOUT) \
 		-c scripts/demo.sh
+
+# Benchmarks run in the release guest; every bench/*.sh prints its numbers.
+bench: kernel-release userspace
+	@scripts/vm.sh -k $(call bzimage,release) -n bench -t 1800 \
+		-c 'for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done'
 
 check: all
 	@scripts/check.sh $(TREE) $(foreach k,$(KERNELS),$(k)=$(call bzimage,$(k)))
