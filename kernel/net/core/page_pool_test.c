@@ -164,10 +164,44 @@ static void pp_test_elevated_refcount(struct kunit *test)
 	put_page(page);
 }
 
+/*
+ * net_iov areas: whichever provider owns them, a net_iov finds its area,
+ * its index and its place in the provider's address space.
+ */
+static void pp_test_net_iov_area(struct kunit *test)
+{
+	struct net_iov niovs[4] = {};
+	struct net_iov_area area = {
+		.niovs = niovs,
+		.num_niovs = ARRAY_SIZE(niovs),
+		.base_virtual = 16 * PAGE_SIZE,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(niovs); i++) {
+		niovs[i].owner = &area;
+		niovs[i].type = NET_IOV_IOURING;
+	}
+	for (i = 0; i < ARRAY_SIZE(niovs); i++) {
+		KUNIT_EXPECT_PTR_EQ(test, net_iov_owner(&niovs[i]), &area);
+		KUNIT_EXPECT_EQ(test, net_iov_idx(&niovs[i]), i);
+		KUNIT_EXPECT_EQ(test, net_iov_virtual_addr(&niovs[i]),
+				(16 + i) * PAGE_SIZE);
+	}
+	/* A net_iov is told apart from a page by its netmem_ref alone */
+	KUNIT_EXPECT_TRUE(test, netmem_is_net_iov(net_iov_to_netmem(&niovs[2])));
+	KUNIT_EXPECT_PTR_EQ(test,
+			    netmem_to_net_iov(net_iov_to_netmem(&niovs[2])),
+			    &niovs[2]);
+	/* The type takes the slot struct page keeps its flags in */
+	KUNIT_EXPECT_EQ(test, sizeof(niovs[0].type), sizeof(unsigned long));
+}
+
 static struct kunit_case pp_test_cases[] = {
 	KUNIT_CASE(pp_test_direct_recycle),
 	KUNIT_CASE(pp_test_ring_recycle),
 	KUNIT_CASE(pp_test_elevated_refcount),
+	KUNIT_CASE(pp_test_net_iov_area),
 	{}
 };
 
