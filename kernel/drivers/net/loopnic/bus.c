@@ -184,7 +184,7 @@ err_unlock:
 	return err;
 }
 
-static int loopnic_pair_new(u32 id, const char *name_a, const char *name_b)
+int loopnic_pair_new(u32 id, const char *name_a, const char *name_b)
 {
 	struct loopnic_pair *pair;
 	int err;
@@ -254,7 +254,7 @@ static struct loopnic_pair *loopnic_pair_claim(u32 id)
 	return pair;
 }
 
-static int loopnic_pair_del(u32 id)
+int loopnic_pair_del(u32 id)
 {
 	struct loopnic_pair *pair;
 

@@ -57,6 +57,7 @@ static void loopnic_parse_l4(const struct sk_buff *skb, unsigned int off,
 			return;
 		fl->sport = uh->source;
 		fl->dport = uh->dest;
+		fl->hdr_len = off + sizeof(*uh);
 	} else {
 		return;
 	}
@@ -316,9 +317,18 @@ loopnic_ring_write(struct loopnic_ring *ring, struct device *dmadev,
 	if (len < ETH_HLEN || len > max_len)
 		return LOOPNIC_RX_LENGTH;
 
-	/* Split only TCP, and only when the whole header fits */
-	if (ring->hds && fl->hdr_len && fl->hdr_len <= LOOPNIC_HDR_BUF_LEN)
-		hlen = fl->hdr_len;
+	/* Split TCP and UDP where their header ends; anything else goes
+	 * whole into the header buffer when it fits. A frame that can be
+	 * neither must not land in payload buffers the CPU may not read.
+	 */
+	if (ring->hds) {
+		if (fl->hdr_len && fl->hdr_len <= LOOPNIC_HDR_BUF_LEN)
+			hlen = fl->hdr_len;
+		else if (len <= LOOPNIC_HDR_BUF_LEN)
+			hlen = len;
+	}
+	if (!hlen && ring->unreadable)
+		return LOOPNIC_RX_LENGTH;
 	plen = len - hlen;
 	nbufs = DIV_ROUND_UP(plen, LOOPNIC_RX_BUF_LEN);
 	if (nbufs > MAX_SKB_FRAGS)

@@ -55,7 +55,7 @@ struct loopnic_priv;
 struct loopnic_flow {
 	u8 l3;				/* 0 (not IP), 4 or 6 */
 	u8 l4proto;			/* IPPROTO_TCP, IPPROTO_UDP or 0 */
-	u16 hdr_len;			/* eth + IP + TCP header, TCP only */
+	u16 hdr_len;			/* eth + IP + TCP/UDP header */
 	__be32 saddr[4];		/* IPv4 uses word 0 only */
 	__be32 daddr[4];
 	__be16 sport;
@@ -106,6 +106,7 @@ struct loopnic_ring {
 	u32 cq_size;
 	u32 cq_mask;
 	bool hds;			/* header buffers are posted */
+	bool unreadable;		/* payload buffers may be net_iovs */
 	bool napi_linked;		/* pools may recycle into the NAPI */
 	struct page_pool *pp;		/* payload buffers */
 	struct page_pool *hdr_pp;	/* header buffers, posted with hds */
@@ -237,6 +238,8 @@ static inline struct device *loopnic_dma_dev(struct loopnic_priv *priv)
 
 /* bus.c */
 extern const struct bus_type loopnic_bus;
+int loopnic_pair_new(u32 id, const char *name_a, const char *name_b);
+int loopnic_pair_del(u32 id);
 
 /* netdev.c */
 extern struct rtnl_link_ops loopnic_link_ops;

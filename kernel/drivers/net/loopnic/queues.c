@@ -22,13 +22,14 @@
  */
 #define LOOPNIC_PP_FLAGS	(PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV)
 
-/* Payload pool flags beyond the DMA basics. Memory providers
- * (PP_FLAG_ALLOW_UNREADABLE_NETMEM) belong here, and only with header
- * split: without it NAPI reads headers out of the payload buffer.
+/* Payload pool flags beyond the DMA basics. A memory provider bound to
+ * the queue (devmem, io_uring zcrx) may hand out buffers the CPU cannot
+ * read, which only works with header split: without it NAPI reads the
+ * headers out of the payload buffer.
  */
 static unsigned int loopnic_payload_pp_flags(const struct loopnic_ring *ring)
 {
-	return 0;
+	return ring->hds ? PP_FLAG_ALLOW_UNREADABLE_NETMEM : 0;
 }
 
 static struct page_pool *loopnic_pp_create(struct loopnic_priv *priv,
@@ -209,6 +210,8 @@ static int loopnic_ring_create_pools(struct loopnic_priv *priv,
 	if (IS_ERR(pp))
 		return PTR_ERR(pp);
 	ring->pp = pp;
+	/* The pool took the queue's memory provider, if one is bound */
+	ring->unreadable = !!pp->mp_ops;
 
 	/* Headers are always read by the CPU: plain pages, never a
 	 * memory provider. The pool exists even while split is off so every
