@@ -12,10 +12,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cp=$tree/scripts/checkpatch.pl
 : > "$records"
 
+# Terse findings read "FILE:LINE: TYPE:KIND: message".
 record() {
 	local name=$1 out=$2 status=pass detail
-	grep -q '^ERROR' <<< "$out" && status=fail
-	detail=$(grep -E '^(ERROR|WARNING|CHECK)' <<< "$out" | head -n 3 | tr '\n' ' ')
+	grep -q ': ERROR:' <<< "$out" && status=fail
+	detail=$(grep -E ': (ERROR|WARNING|CHECK):' <<< "$out" | head -n 3 | tr '\n' ' ')
 	printf '%s\tlint\tcheckpatch/%s\t%s\n' "$status" "$name" "$detail" >> "$records"
 	[[ $status == pass ]] || printf '%s\n' "$out" >&2
 }

@@ -694,15 +694,22 @@ static void loopnic_rx_account(struct loopnic_rxq *rxq,
 }
 
 /* Re-enable the queue's interrupt once NAPI is done, and catch a
- * completion the device wrote while it was still disabled: the barrier
- * pairs with the xchg() in loopnic_rxq_receive().
+ * completion the device wrote while it was still disabled.
  */
 static void loopnic_rx_irq_enable(struct loopnic_rxq *rxq,
 				  struct loopnic_ring *ring)
 {
+	u32 tail;
+
+	/* Full barrier: the device either sees the interrupt enabled, or
+	 * its completion is seen below (pairs with its xchg()).
+	 */
 	smp_store_mb(rxq->irq_armed, 1);
-	if (ring && smp_load_acquire(&ring->cq_tail) != ring->cq_head &&
-	    xchg(&rxq->irq_armed, 0))
+	if (!ring)
+		return;
+	/* Acquire pairs with the release in loopnic_ring_write() */
+	tail = smp_load_acquire(&ring->cq_tail);
+	if (tail != ring->cq_head && xchg(&rxq->irq_armed, 0))
 		napi_schedule(&rxq->napi);
 }
 
