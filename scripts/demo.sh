@@ -19,6 +19,7 @@ feature "io_uring" CONFIG_IO_URING
 feature "page_pool with stats" CONFIG_PAGE_POOL_STATS
 feature "devmem TCP (net_iov memory provider)" CONFIG_NET_DEVMEM
 feature "dma-buf: udmabuf" CONFIG_UDMABUF
+feature "loopnic software NIC pair" CONFIG_LOOPNIC
 feature "network namespaces" CONFIG_NET_NS
 feature "IPv6" CONFIG_IPV6
 feature "KUnit" CONFIG_KUNIT
