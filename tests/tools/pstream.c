@@ -5,9 +5,9 @@
  *   pstream recv [-6] -p PORT [-c CONNS] [-b BYTES] [-t SECONDS] [-m MAXGAP_MS]
  *   pstream send [-6] -a ADDR -p PORT (-b BYTES | -u FILE) [-c CONNS]
  *
- * Byte i of every stream is byte (i % 8) of mix(i / 8): a chunk that is
- * lost, duplicated, reordered or written to the wrong place shows up as a
- * mismatch at its offset. The receiver prints one line per connection,
+ * Every stream carries the pattern of tests/lib/pattern.h, so a chunk that
+ * is lost, duplicated, reordered or written to the wrong place shows up as
+ * a mismatch at its offset. The receiver prints one line per connection,
  *   conn N: bytes=B bad=K first_bad=OFF max_gap_ms=G ms=T MBps=R
  * (T from the first to the last byte, R the rate over it in MB/s)
  * and exits 0 only if every connection ended cleanly with no bad byte,
@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pattern.h"
+
 #define MAX_CONNS	64
 #define CHUNK		(256 * 1024)
 
@@ -44,19 +46,6 @@ struct conn {
 	bool done;
 };
 
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static uint8_t pattern_byte(uint64_t off)
-{
-	return mix(off / 8) >> (8 * (off % 8));
-}
-
 /* Whole words at a time; byte k of a word is bits 8k..8k+7 (little endian). */
 static void pattern_fill(uint8_t *buf, uint64_t off, size_t len)
 {
@@ -66,7 +55,7 @@ static void pattern_fill(uint8_t *buf, uint64_t off, size_t len)
 	for (; i < len && (off + i) % 8; i++)
 		buf[i] = pattern_byte(off + i);
 	for (; i + 8 <= len; i += 8) {
-		w = mix((off + i) / 8);
+		w = pattern_word((off + i) / 8);
 		memcpy(buf + i, &w, 8);
 	}
 	for (; i < len; i++)
@@ -138,7 +127,7 @@ static void conn_check(struct conn *c, const uint8_t *buf, size_t len)
 		head = len;
 	conn_check_bytes(c, buf, off, head);
 	for (i = head; i + 8 <= len; i += 8) {
-		w = mix((off + i) / 8);
+		w = pattern_word((off + i) / 8);
 		if (memcmp(buf + i, &w, 8))
 			conn_check_bytes(c, buf + i, off + i, 8);
 	}
