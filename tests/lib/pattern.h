@@ -8,7 +8,9 @@
 #ifndef TESTS_LIB_PATTERN_H
 #define TESTS_LIB_PATTERN_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* splitmix64's finaliser: a word that differs for every index. */
 static inline uint64_t pattern_word(uint64_t idx)
@@ -22,6 +24,56 @@ static inline uint64_t pattern_word(uint64_t idx)
 static inline uint8_t pattern_byte(uint64_t off)
 {
 	return (uint8_t)(pattern_word(off / 8) >> (8 * (off % 8)));
+}
+
+/* Write LEN bytes of the stream at offset OFF to BUF, whole words where aligned. */
+static inline void pattern_fill(uint8_t *buf, uint64_t off, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i < len && (off + i) % 8; i++)
+		buf[i] = pattern_byte(off + i);
+	for (; i + 8 <= len; i += 8) {
+		w = pattern_word((off + i) / 8);
+		memcpy(buf + i, &w, 8);
+	}
+	for (; i < len; i++)
+		buf[i] = pattern_byte(off + i);
+}
+
+/*
+ * Compare LEN bytes at BUF with the stream at offset OFF. Returns the number
+ * of wrong bytes; the stream offset of the first one goes to *FIRST_BAD
+ * unless *FIRST_BAD is already set (>= 0), so a caller can carry it across
+ * calls. Whole words are compared first and only a differing word is looked
+ * at byte by byte.
+ */
+static inline uint64_t pattern_check(const uint8_t *buf, uint64_t off,
+				     size_t len, int64_t *first_bad)
+{
+	uint64_t bad = 0, w;
+	size_t i = 0, j, n;
+
+	while (i < len) {
+		n = 8 - (off + i) % 8;
+		if (n > len - i)
+			n = len - i;
+		w = pattern_word((off + i) / 8);
+		if (n == 8 && !memcmp(buf + i, &w, 8)) {
+			i += 8;
+			continue;
+		}
+		for (j = i; j < i + n; j++) {
+			if (buf[j] == pattern_byte(off + j))
+				continue;
+			if (*first_bad < 0)
+				*first_bad = (int64_t)(off + j);
+			bad++;
+		}
+		i += n;
+	}
+	return bad;
 }
 
 #endif /* TESTS_LIB_PATTERN_H */

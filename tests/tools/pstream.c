@@ -46,22 +46,6 @@ struct conn {
 	bool done;
 };
 
-/* Whole words at a time; byte k of a word is bits 8k..8k+7 (little endian). */
-static void pattern_fill(uint8_t *buf, uint64_t off, size_t len)
-{
-	size_t i = 0;
-	uint64_t w;
-
-	for (; i < len && (off + i) % 8; i++)
-		buf[i] = pattern_byte(off + i);
-	for (; i + 8 <= len; i += 8) {
-		w = pattern_word((off + i) / 8);
-		memcpy(buf + i, &w, 8);
-	}
-	for (; i < len; i++)
-		buf[i] = pattern_byte(off + i);
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -104,34 +88,9 @@ bad:
 	exit(2);
 }
 
-static void conn_check_bytes(struct conn *c, const uint8_t *buf,
-			     uint64_t off, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (buf[i] == pattern_byte(off + i))
-			continue;
-		if (c->first_bad < 0)
-			c->first_bad = off + i;
-		c->bad++;
-	}
-}
-
 static void conn_check(struct conn *c, const uint8_t *buf, size_t len)
 {
-	uint64_t off = c->bytes, w;
-	size_t i = 0, head = (8 - off % 8) % 8;
-
-	if (head > len)
-		head = len;
-	conn_check_bytes(c, buf, off, head);
-	for (i = head; i + 8 <= len; i += 8) {
-		w = pattern_word((off + i) / 8);
-		if (memcmp(buf + i, &w, 8))
-			conn_check_bytes(c, buf + i, off + i, 8);
-	}
-	conn_check_bytes(c, buf + i, off + i, len - i);
+	c->bad += pattern_check(buf, c->bytes, len, &c->first_bad);
 	c->bytes += len;
 }
 
