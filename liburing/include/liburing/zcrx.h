@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * liburing-zcrx: io_uring zero-copy receive (zcrx) for programs built on the
+ * liburing a distribution ships. Names are mainline liburing's where it has
+ * them (struct io_uring_zcrx_rq, io_uring_register_ifq()); the rest are
+ * helpers mainline still lacks. See liburing-zcrx(7).
+ *
+ * The ring must be set up with IORING_SETUP_DEFER_TASKRUN and
+ * IORING_SETUP_CQE32 (and so IORING_SETUP_SINGLE_ISSUER).
+ */
+#ifndef LIBURING_ZCRX_H
+#define LIBURING_ZCRX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zcrx-compat.h"	/* <liburing.h> and the kernel interface */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The kernel's refill ring region starts with a header: head at byte 0,
+ * tail at byte 64 (each on its own cache line), entries at byte 128. The
+ * IO_URING_QUERY_ZCRX query of later kernels reports these two numbers as
+ * rq_hdr_size and rq_hdr_alignment; until it exists, these are the values.
+ */
+#define LIBURING_ZCRX_RQ_HDR_SIZE	128
+#define LIBURING_ZCRX_RQ_HDR_ALIGN	64
+/* Most refill ring entries a registration may ask for. */
+#define LIBURING_ZCRX_RQ_MAX_ENTRIES	32768
+
+#if !LIBURING_ZCRX_IN_LIBURING
+/*
+ * The refill ring as the application sees it: it is the producer, the kernel
+ * the consumer. rq_tail runs ahead of *ktail until io_uring_zcrx_rq_commit().
+ */
+struct io_uring_zcrx_rq {
+	__u32 *khead;
+	__u32 *ktail;
+	__u32 rq_tail;
+	unsigned ring_entries;
+	struct io_uring_zcrx_rqe *rqes;
+	void *ring_ptr;
+};
+
+int io_uring_register_ifq(struct io_uring *ring,
+			  struct io_uring_zcrx_ifq_reg *reg);
+#endif
+
+int io_uring_zcrx_rq_init(struct io_uring_zcrx_rq *rq,
+			  const struct io_uring_zcrx_ifq_reg *reg,
+			  void *ring_ptr);
+int io_uring_zcrx_rq_map(struct io_uring *ring, struct io_uring_zcrx_rq *rq,
+			 const struct io_uring_zcrx_ifq_reg *reg,
+			 const struct io_uring_region_desc *rd);
+void io_uring_zcrx_rq_unmap(struct io_uring_zcrx_rq *rq, size_t size);
+
+size_t io_uring_zcrx_rq_region_size(unsigned rq_entries);
+size_t io_uring_zcrx_area_size(unsigned nr_bufs, unsigned rx_buf_len);
+unsigned io_uring_zcrx_rq_entries(size_t area_size, unsigned rx_buf_len);
+
+/*
+ * Receive from TCP socket fd into the buffers of zcrx instance zcrx_id,
+ * until EOF, an error, or once budget bytes arrived (budget 0: no limit).
+ * Every data completion has IORING_CQE_F_MORE; the last one has not.
+ */
+static inline void io_uring_prep_recv_zc(struct io_uring_sqe *sqe, int fd,
+					 unsigned zcrx_id, unsigned budget)
+{
+	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, budget, 0);
+	/* The kernel takes RECV_ZC only as a multishot request. */
+	sqe->ioprio = IORING_RECV_MULTISHOT;
+	/* sqe->zcrx_ifq_idx in newer headers: the same 32 bits at byte 44. */
+	sqe->file_index = zcrx_id;
+}
+
+static inline void io_uring_prep_recv_zc_multishot(struct io_uring_sqe *sqe,
+						   int fd, unsigned zcrx_id)
+{
+	io_uring_prep_recv_zc(sqe, fd, zcrx_id, 0);
+}
+
+/* The zcrx half of a 32-byte RECV_ZC completion. */
+static inline struct io_uring_zcrx_cqe *
+io_uring_zcrx_cqe(const struct io_uring_cqe *cqe)
+{
+	return (struct io_uring_zcrx_cqe *)(uintptr_t)cqe->big_cqe;
+}
+
+/* Where the data of a RECV_ZC completion is, in the area at area_base. */
+static inline void *io_uring_zcrx_cqe_data(const struct io_uring_cqe *cqe,
+					   void *area_base)
+{
+	__u64 off = io_uring_zcrx_cqe(cqe)->off & ~IORING_ZCRX_AREA_MASK;
+
+	return (char *)area_base + off;
+}
+
+/* Entries free for io_uring_zcrx_rq_return(), counting uncommitted ones. */
+static inline unsigned io_uring_zcrx_rq_space(const struct io_uring_zcrx_rq *rq)
+{
+	/* Acquire: the kernel is done with the entries before head. */
+	__u32 head = io_uring_smp_load_acquire(rq->khead);
+
+	return rq->ring_entries - (rq->rq_tail - head);
+}
+
+/*
+ * Queue the buffer of a RECV_ZC completion for return to the kernel; it
+ * goes back with the next io_uring_zcrx_rq_commit(). False if the ring is
+ * full. A completion without data (res <= 0) holds no buffer: nothing is
+ * queued, and that is not a failure.
+ */
+static inline bool io_uring_zcrx_rq_return(struct io_uring_zcrx_rq *rq,
+					   const struct io_uring_cqe *cqe)
+{
+	struct io_uring_zcrx_rqe *rqe;
+
+	if (cqe->res <= 0)
+		return true;
+	if (!io_uring_zcrx_rq_space(rq))
+		return false;
+	rqe = &rq->rqes[rq->rq_tail & (rq->ring_entries - 1)];
+	rqe->off = io_uring_zcrx_cqe(cqe)->off;
+	rqe->len = (__u32)cqe->res;
+	rqe->__pad = 0;
+	rq->rq_tail++;
+	return true;
+}
+
+/* Hand every queued buffer to the kernel. */
+static inline void io_uring_zcrx_rq_commit(struct io_uring_zcrx_rq *rq)
+{
+	/* Release: the entries are written before the kernel sees the tail. */
+	io_uring_smp_store_release(rq->ktail, rq->rq_tail);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBURING_ZCRX_H */
