@@ -1,0 +1,1175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring zero-copy receive (zcrx).
+ *
+ * An instance binds one rx queue of a NIC to memory the application
+ * registered (the area). The queue's page pool takes its buffers from the
+ * area through the memory provider below, so TCP payload is written by the
+ * device straight into user memory. IORING_OP_RECV_ZC hands each received
+ * chunk to the user as a CQE pointing into the area; the user gives the
+ * buffer back through the refill ring once done with it.
+ *
+ * Who owns a buffer (a net_iov, one page of the area):
+ *  - the freelist: nobody; the copy fallback and the pool's slow path take
+ *    from it, the pool's release_netmem() puts back to it;
+ *  - a page pool: while niov->pp is set; the stack's references and the
+ *    user's are counted in pp_ref_count;
+ *  - the user: user_refs counts the completions not yet returned. Each of
+ *    them also holds one pp_ref_count reference, so neither the stack nor
+ *    the pool can reuse the buffer until the user lets go of it.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/io_uring.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <linux/nospec.h>
+#include <linux/rtnetlink.h>
+#include <linux/seq_file.h>
+#include <linux/skbuff.h>
+#include <net/rps.h>
+#include <net/netdev_rx_queue.h>
+#include <net/netlink.h>
+#include <net/page_pool/helpers.h>
+#include <net/page_pool/memory_provider.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <uapi/linux/io_uring.h>
+#include <uapi/linux/netdev.h>
+
+#include "io_uring.h"
+#include "memmap.h"
+#include "rsrc.h"
+#include "zcrx.h"
+
+/* The user ABI: these layouts are shared with mainline Linux. */
+static_assert(sizeof(struct io_uring_zcrx_rqe) == 16);
+static_assert(sizeof(struct io_uring_zcrx_cqe) == 16);
+static_assert(sizeof(struct io_uring_zcrx_offsets) == 32);
+static_assert(sizeof(struct io_uring_zcrx_area_reg) == 48);
+static_assert(sizeof(struct io_uring_zcrx_ifq_reg) == 96);
+static_assert(sizeof(struct io_uring_region_desc) == 64);
+
+#define IO_RQ_MAX_ENTRIES		32768
+/* Instance ids must fit the mmap offset below IORING_OFF_MMAP_MASK. */
+#define IO_ZCRX_MAX_ID			((1U << (27 - IORING_OFF_ZCRX_SHIFT)) - 1)
+/* Receive this many skbs at most per call before letting others run. */
+#define IO_SKBS_PER_CALL_LIMIT		20
+#define IO_DMA_ATTR	(DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_WEAK_ORDERING)
+
+static const struct memory_provider_ops io_uring_pp_zc_ops;
+
+static struct io_zcrx_area *io_zcrx_iov_to_area(const struct net_iov *niov)
+{
+	return container_of(net_iov_owner(niov), struct io_zcrx_area, nia);
+}
+
+static bool io_zcrx_owns_niov(struct io_zcrx_ifq *ifq,
+			      const struct net_iov *niov)
+{
+	return niov->type == NET_IOV_IOURING &&
+	       net_iov_owner(niov) == &ifq->area->nia;
+}
+
+static atomic_t *io_get_user_counter(struct net_iov *niov)
+{
+	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
+
+	return &area->user_refs[net_iov_idx(niov)];
+}
+
+/* One completion of @niov goes to the user: it keeps a pool reference. */
+static void io_zcrx_get_niov_uref(struct net_iov *niov)
+{
+	atomic_inc(io_get_user_counter(niov));
+	page_pool_ref_netmem(net_iov_to_netmem(niov));
+}
+
+/* The user returned one completion of @niov; false if it held none. */
+static bool io_zcrx_put_niov_uref(struct net_iov *niov)
+{
+	return atomic_dec_if_positive(io_get_user_counter(niov)) >= 0;
+}
+
+static void io_zcrx_return_niov_freelist(struct net_iov *niov)
+{
+	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
+
+	spin_lock_bh(&area->freelist_lock);
+	if (!WARN_ON_ONCE(area->free_count >= area->nia.num_niovs))
+		area->freelist[area->free_count++] = net_iov_idx(niov);
+	spin_unlock_bh(&area->freelist_lock);
+}
+
+static struct net_iov *__io_zcrx_get_free_niov(struct io_zcrx_area *area)
+{
+	lockdep_assert_held(&area->freelist_lock);
+
+	return &area->nia.niovs[area->freelist[--area->free_count]];
+}
+
+/* Nobody references @niov any more: give it to its pool or the freelist. */
+static void io_zcrx_return_niov(struct net_iov *niov)
+{
+	netmem_ref netmem = net_iov_to_netmem(niov);
+
+	if (!niov->pp) {
+		/* a copy fallback buffer, it never belonged to a pool */
+		io_zcrx_return_niov_freelist(niov);
+		return;
+	}
+	page_pool_put_unrefed_netmem(niov->pp, netmem, -1, false);
+}
+
+/*
+ * Take back every buffer the user still holds. Only when the instance goes
+ * away: nobody is left to return them.
+ */
+static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
+{
+	struct io_zcrx_area *area = ifq->area;
+	unsigned long i;
+
+	if (!area)
+		return;
+
+	for (i = 0; i < area->nia.num_niovs; i++) {
+		struct net_iov *niov = &area->nia.niovs[i];
+		int nr;
+
+		nr = atomic_xchg(&area->user_refs[i], 0);
+		if (!nr)
+			continue;
+		if (!page_pool_unref_netmem(net_iov_to_netmem(niov), nr))
+			io_zcrx_return_niov(niov);
+	}
+}
+
+/* The refill ring */
+
+static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
+				 struct io_uring_region_desc *rd,
+				 size_t min_size)
+{
+	void *ptr;
+
+	if (rd->id || rd->mmap_offset || memchr_inv(rd->__resv, 0,
+						    sizeof(rd->__resv)))
+		return -EINVAL;
+	if (rd->flags & ~IORING_MEM_REGION_TYPE_USER)
+		return -EINVAL;
+	if (!rd->size || (rd->size & ~PAGE_MASK) || rd->size < min_size)
+		return -EINVAL;
+	if ((rd->size >> PAGE_SHIFT) > USHRT_MAX)
+		return -E2BIG;
+
+	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
+		ptr = __io_uaddr_map(&ifq->region_pages, &ifq->region_nr_pages,
+				     rd->user_addr, rd->size);
+		ifq->region_user = true;
+	} else {
+		if (rd->user_addr)
+			return -EINVAL;
+		ptr = io_pages_map(&ifq->region_pages, &ifq->region_nr_pages,
+				   rd->size);
+		rd->mmap_offset = IORING_OFF_ZCRX_REGION +
+				  ((u64)ifq->id << IORING_OFF_ZCRX_SHIFT);
+	}
+	if (IS_ERR(ptr))
+		return PTR_ERR(ptr);
+
+	ifq->region_ptr = ptr;
+	ifq->region_size = rd->size;
+	return 0;
+}
+
+static void io_zcrx_free_region(struct io_zcrx_ifq *ifq)
+{
+	if (!ifq->region_ptr)
+		return;
+	if (ifq->region_user) {
+		vunmap(ifq->region_ptr);
+		io_pages_free(&ifq->region_pages, ifq->region_nr_pages);
+	} else {
+		io_pages_unmap(ifq->region_ptr, &ifq->region_pages,
+			       &ifq->region_nr_pages, true);
+	}
+	ifq->region_ptr = NULL;
+}
+
+static int io_zcrx_create_rq(struct io_zcrx_ifq *ifq,
+			     struct io_uring_zcrx_ifq_reg *reg,
+			     struct io_uring_region_desc *rd)
+{
+	size_t rqes_off = ALIGN(sizeof(struct io_zcrx_rq_hdr), L1_CACHE_BYTES);
+	size_t size = rqes_off + sizeof(struct io_uring_zcrx_rqe) *
+				 reg->rq_entries;
+	int ret;
+
+	ret = io_zcrx_create_region(ifq, rd, size);
+	if (ret)
+		return ret;
+
+	ifq->rq_hdr = ifq->region_ptr;
+	ifq->rqes = ifq->region_ptr + rqes_off;
+	ifq->rq_entries = reg->rq_entries;
+	WRITE_ONCE(ifq->rq_hdr->head, 0);
+	WRITE_ONCE(ifq->rq_hdr->tail, 0);
+
+	reg->offsets.head = offsetof(struct io_zcrx_rq_hdr, head);
+	reg->offsets.tail = offsetof(struct io_zcrx_rq_hdr, tail);
+	reg->offsets.rqes = rqes_off;
+	return 0;
+}
+
+/* The area */
+
+static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
+			       struct io_zcrx_area *area, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		netmem_ref netmem = net_iov_to_netmem(&area->nia.niovs[i]);
+		dma_addr_t dma = page_pool_get_dma_addr_netmem(netmem);
+
+		dma_unmap_page_attrs(ifq->dev, dma, PAGE_SIZE, DMA_FROM_DEVICE,
+				     IO_DMA_ATTR);
+		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+	}
+	area->is_mapped = false;
+}
+
+static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area)
+{
+	unsigned long i;
+
+	for (i = 0; i < area->nia.num_niovs; i++) {
+		struct net_iov *niov = &area->nia.niovs[i];
+		dma_addr_t dma;
+
+		dma = dma_map_page_attrs(ifq->dev, area->pages[i], 0, PAGE_SIZE,
+					 DMA_FROM_DEVICE, IO_DMA_ATTR);
+		if (dma_mapping_error(ifq->dev, dma))
+			break;
+		if (net_mp_niov_set_dma_addr(niov, dma)) {
+			dma_unmap_page_attrs(ifq->dev, dma, PAGE_SIZE,
+					     DMA_FROM_DEVICE, IO_DMA_ATTR);
+			break;
+		}
+	}
+	if (i != area->nia.num_niovs) {
+		io_zcrx_unmap_area(ifq, area, i);
+		return -EINVAL;
+	}
+	area->is_mapped = true;
+	return 0;
+}
+
+static void io_zcrx_free_area(struct io_zcrx_area *area)
+{
+	struct io_ring_ctx *ctx = area->ifq->ctx;
+
+	/* Every buffer is home once the pools are gone and users scrubbed. */
+	WARN_ON_ONCE(area->free_count != area->nia.num_niovs);
+
+	kvfree(area->freelist);
+	kvfree(area->user_refs);
+	kvfree(area->nia.niovs);
+	if (area->pages) {
+		unpin_user_pages(area->pages, area->nr_pages);
+		kvfree(area->pages);
+		io_unaccount_mem(ctx, area->nr_pages);
+	}
+	kfree(area);
+}
+
+static int io_zcrx_check_area_reg(struct io_uring_zcrx_area_reg *reg)
+{
+	if (reg->flags & ~IORING_ZCRX_AREA_DMABUF)
+		return -EINVAL;
+	if (reg->rq_area_token || reg->__resv2[0] || reg->__resv2[1])
+		return -EINVAL;
+	/* dma-buf areas are not part of this kernel yet */
+	if (reg->flags & IORING_ZCRX_AREA_DMABUF)
+		return -EOPNOTSUPP;
+	if (reg->dmabuf_fd)
+		return -EINVAL;
+	if (!reg->addr)
+		return -EFAULT;
+	if (!reg->len || ((reg->addr | reg->len) & ~PAGE_MASK))
+		return -EINVAL;
+	/* net_iov indexes are 32-bit and offsets must stay below the id */
+	if (reg->len >> PAGE_SHIFT > U32_MAX ||
+	    reg->len > (1ULL << IORING_ZCRX_AREA_SHIFT))
+		return -EINVAL;
+	return 0;
+}
+
+static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
+			       struct io_uring_zcrx_area_reg *reg)
+{
+	struct io_zcrx_area *area;
+	unsigned long i, nr;
+	int nr_pages, ret;
+
+	ret = io_zcrx_check_area_reg(reg);
+	if (ret)
+		return ret;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL);
+	if (!area)
+		return -ENOMEM;
+	area->ifq = ifq;
+	spin_lock_init(&area->freelist_lock);
+
+	area->pages = io_pin_pages(reg->addr, reg->len, &nr_pages);
+	if (IS_ERR(area->pages)) {
+		ret = PTR_ERR(area->pages);
+		area->pages = NULL;
+		goto err;
+	}
+	area->nr_pages = nr_pages;
+	ret = io_account_mem(ifq->ctx, area->nr_pages);
+	if (ret) {
+		unpin_user_pages(area->pages, area->nr_pages);
+		kvfree(area->pages);
+		area->pages = NULL;
+		goto err;
+	}
+
+	nr = area->nr_pages;
+	ret = -ENOMEM;
+	area->nia.niovs = kvmalloc_array(nr, sizeof(area->nia.niovs[0]),
+					 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	area->freelist = kvmalloc_array(nr, sizeof(area->freelist[0]),
+					GFP_KERNEL_ACCOUNT);
+	area->user_refs = kvmalloc_array(nr, sizeof(area->user_refs[0]),
+					 GFP_KERNEL_ACCOUNT);
+	if (!area->nia.niovs || !area->freelist || !area->user_refs)
+		goto err;
+
+	area->nia.num_niovs = nr;
+	for (i = 0; i < nr; i++) {
+		area->nia.niovs[i].owner = &area->nia;
+		area->nia.niovs[i].type = NET_IOV_IOURING;
+		area->freelist[i] = i;
+		atomic_set(&area->user_refs[i], 0);
+	}
+	area->free_count = nr;
+	area->area_id = 0;
+	reg->rq_area_token = (u64)area->area_id << IORING_ZCRX_AREA_SHIFT;
+	ifq->area = area;
+	return 0;
+err:
+	area->free_count = area->nia.num_niovs;
+	io_zcrx_free_area(area);
+	return ret;
+}
+
+/* The instance */
+
+static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+
+	ifq = kzalloc(sizeof(*ifq), GFP_KERNEL);
+	if (!ifq)
+		return NULL;
+	ifq->ctx = ctx;
+	ifq->if_rxq = -1;
+	spin_lock_init(&ifq->rq_lock);
+	return ifq;
+}
+
+static void io_zcrx_mp_params(struct io_zcrx_ifq *ifq,
+			      struct pp_memory_provider_params *p)
+{
+	p->mp_ops = &io_uring_pp_zc_ops;
+	p->mp_priv = ifq;
+}
+
+/* Unbind the queue; the old page pool drains on its own. */
+static void io_close_queue(struct io_zcrx_ifq *ifq)
+{
+	struct pp_memory_provider_params p = {};
+
+	ASSERT_RTNL();
+	if (!ifq->netdev || ifq->if_rxq == -1)
+		return;
+	io_zcrx_mp_params(ifq, &p);
+	net_mp_close_rxq(ifq->netdev, ifq->if_rxq, &p);
+	WRITE_ONCE(ifq->if_rxq, -1);
+}
+
+/* Let go of the device: its DMA mappings and our reference. */
+static void io_zcrx_drop_netdev(struct io_zcrx_ifq *ifq)
+{
+	ASSERT_RTNL();
+	if (!ifq->netdev)
+		return;
+	if (ifq->area && ifq->area->is_mapped)
+		io_zcrx_unmap_area(ifq, ifq->area, ifq->area->nia.num_niovs);
+	netdev_put(ifq->netdev, &ifq->netdev_tracker);
+	ifq->netdev = NULL;
+	ifq->dev = NULL;
+}
+
+static void io_zcrx_ifq_free(struct io_zcrx_ifq *ifq)
+{
+	rtnl_lock();
+	io_close_queue(ifq);
+	io_zcrx_drop_netdev(ifq);
+	rtnl_unlock();
+
+	if (ifq->area)
+		io_zcrx_free_area(ifq->area);
+	io_zcrx_free_region(ifq);
+	kfree(ifq);
+}
+
+static int io_zcrx_check_buf_len(struct io_uring_zcrx_ifq_reg *reg)
+{
+	u32 len = reg->rx_buf_len;
+
+	if (!len || len == PAGE_SIZE) {
+		reg->rx_buf_len = PAGE_SIZE;
+		return 0;
+	}
+	if (!is_power_of_2(len) || len < PAGE_SIZE)
+		return -EINVAL;
+	if (len > (PAGE_SIZE << MAX_PAGE_ORDER))
+		return -ERANGE;
+	/* 6.12's queue API cannot ask a driver for bigger rx buffers */
+	return -EOPNOTSUPP;
+}
+
+static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
+			     struct io_uring_zcrx_ifq_reg *reg)
+{
+	if (memchr_inv(reg->__resv, 0, sizeof(reg->__resv)) || reg->zcrx_id)
+		return -EINVAL;
+	/* ZCRX_REG_IMPORT and ZCRX_REG_NODEV are not supported yet */
+	if (reg->flags)
+		return -EINVAL;
+	if (!reg->rq_entries)
+		return -EINVAL;
+	if (reg->rq_entries > IO_RQ_MAX_ENTRIES) {
+		if (!(ctx->flags & IORING_SETUP_CLAMP))
+			return -EINVAL;
+		reg->rq_entries = IO_RQ_MAX_ENTRIES;
+	}
+	reg->rq_entries = roundup_pow_of_two(reg->rq_entries);
+	return io_zcrx_check_buf_len(reg);
+}
+
+static int io_zcrx_bind(struct io_zcrx_ifq *ifq, struct net *net,
+			struct io_uring_zcrx_ifq_reg *reg)
+{
+	struct pp_memory_provider_params p = {};
+	int ret;
+
+	ifq->if_idx = reg->if_idx;
+	ifq->netdev = netdev_get_by_index(net, reg->if_idx,
+					  &ifq->netdev_tracker, GFP_KERNEL);
+	if (!ifq->netdev)
+		return -ENODEV;
+	ifq->dev = ifq->netdev->dev.parent;
+	if (!ifq->dev)
+		return -ENODEV;
+
+	ret = io_zcrx_map_area(ifq, ifq->area);
+	if (ret)
+		return ret;
+
+	io_zcrx_mp_params(ifq, &p);
+	rtnl_lock();
+	ret = net_mp_open_rxq(ifq->netdev, reg->if_rxq, &p, NULL);
+	if (!ret)
+		ifq->if_rxq = reg->if_rxq;
+	rtnl_unlock();
+	return ret;
+}
+
+int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
+			 struct io_uring_zcrx_ifq_reg __user *arg)
+{
+	struct net *net = current->nsproxy->net_ns;
+	struct io_uring_zcrx_area_reg area;
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_region_desc rd;
+	struct io_zcrx_ifq *ifq;
+	u32 id;
+	int ret;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	/* it takes over a queue and sees every packet that lands there */
+	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	/* completions are 32 bytes and posted from the submitter's task */
+	if (!(ctx->flags & IORING_SETUP_DEFER_TASKRUN) ||
+	    !(ctx->flags & IORING_SETUP_CQE32))
+		return -EINVAL;
+
+	if (copy_from_user(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	if (copy_from_user(&rd, u64_to_user_ptr(reg.region_ptr), sizeof(rd)))
+		return -EFAULT;
+	if (copy_from_user(&area, u64_to_user_ptr(reg.area_ptr), sizeof(area)))
+		return -EFAULT;
+	ret = io_zcrx_check_reg(ctx, &reg);
+	if (ret)
+		return ret;
+
+	ifq = io_zcrx_ifq_alloc(ctx);
+	if (!ifq)
+		return -ENOMEM;
+	/* reserve the id: nothing can find the instance until it is ready */
+	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL, XA_LIMIT(0, IO_ZCRX_MAX_ID),
+		       GFP_KERNEL);
+	if (ret) {
+		kfree(ifq);
+		return ret;
+	}
+	ifq->id = id;
+
+	ret = io_zcrx_create_rq(ifq, &reg, &rd);
+	if (ret)
+		goto err;
+	ret = io_zcrx_create_area(ifq, &area);
+	if (ret)
+		goto err;
+	ret = io_zcrx_bind(ifq, net, &reg);
+	if (ret)
+		goto err;
+
+	/*
+	 * The queue is live from here on and its pool may hold buffers we
+	 * cannot take back synchronously, so the instance is published even
+	 * if the results cannot be written: unusable, freed with the ring.
+	 */
+	reg.zcrx_id = id;
+	if (copy_to_user(arg, &reg, sizeof(reg)) ||
+	    copy_to_user(u64_to_user_ptr(reg.region_ptr), &rd, sizeof(rd)) ||
+	    copy_to_user(u64_to_user_ptr(reg.area_ptr), &area, sizeof(area))) {
+		ifq->dead = true;
+		rtnl_lock();
+		io_close_queue(ifq);
+		rtnl_unlock();
+		ret = -EFAULT;
+	}
+	xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL);
+	return ret;
+err:
+	xa_erase(&ctx->zcrx_ctxs, id);
+	io_zcrx_ifq_free(ifq);
+	return ret;
+}
+
+struct io_zcrx_ifq *io_zcrx_ifq_get(struct io_ring_ctx *ctx, u32 id)
+{
+	struct io_zcrx_ifq *ifq = xa_load(&ctx->zcrx_ctxs, id);
+
+	if (!ifq || READ_ONCE(ifq->dead))
+		return NULL;
+	return ifq;
+}
+
+/* Ring exit, called until the ring's references are gone: idempotent. */
+void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		WRITE_ONCE(ifq->shutting_down, true);
+		io_zcrx_scrub(ifq);
+		rtnl_lock();
+		io_close_queue(ifq);
+		rtnl_unlock();
+	}
+}
+
+/* Every page pool of every instance is gone by now. */
+void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		xa_erase(&ctx->zcrx_ctxs, index);
+		io_zcrx_ifq_free(ifq);
+	}
+	xa_destroy(&ctx->zcrx_ctxs);
+}
+
+/* mmap() of a kernel-allocated refill ring */
+
+static struct io_zcrx_ifq *io_zcrx_mmap_ifq(struct io_ring_ctx *ctx,
+					    unsigned long offset)
+{
+	u32 id = (offset & ~IORING_OFF_MMAP_MASK) >> IORING_OFF_ZCRX_SHIFT;
+	struct io_zcrx_ifq *ifq;
+
+	if (offset & ((1UL << IORING_OFF_ZCRX_SHIFT) - 1))
+		return NULL;
+	ifq = io_zcrx_ifq_get(ctx, id);
+	if (!ifq || ifq->region_user)
+		return NULL;
+	return ifq;
+}
+
+void *io_zcrx_region_ptr(struct io_ring_ctx *ctx, unsigned long offset)
+{
+	struct io_zcrx_ifq *ifq = io_zcrx_mmap_ifq(ctx, offset);
+
+	return ifq ? ifq->region_ptr : ERR_PTR(-EINVAL);
+}
+
+int io_zcrx_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma,
+		 unsigned long offset)
+{
+	struct io_zcrx_ifq *ifq = io_zcrx_mmap_ifq(ctx, offset);
+
+	if (!ifq)
+		return -EINVAL;
+	if (vma_pages(vma) > ifq->region_nr_pages)
+		return -EINVAL;
+	return io_uring_mmap_pages(ctx, vma, ifq->region_pages,
+				   vma_pages(vma));
+}
+
+void io_zcrx_show_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		seq_printf(m, "Zcrx%lu:\tifindex=%u rxq=%d zc_bytes=%llu copy_bytes=%llu\n",
+			   index, ifq->if_idx, (int)READ_ONCE(ifq->if_rxq),
+			   ifq->zc_bytes, ifq->copy_bytes);
+	}
+}
+
+/* The memory provider */
+
+static u32 io_zcrx_rqring_entries(struct io_zcrx_ifq *ifq)
+{
+	u32 entries;
+
+	/* pairs with the user's store-release of tail after filling rqes */
+	entries = smp_load_acquire(&ifq->rq_hdr->tail) - ifq->cached_rq_head;
+	/* a tail the user made up must not make us read more than a ring */
+	return min(entries, ifq->rq_entries);
+}
+
+/* Check a refill entry and find its buffer; false for anything made up. */
+static bool io_parse_rqe(struct io_uring_zcrx_rqe *rqe,
+			 struct io_zcrx_ifq *ifq, struct net_iov **ret)
+{
+	struct io_zcrx_area *area = ifq->area;
+	u64 off = READ_ONCE(rqe->off);
+	unsigned long idx;
+
+	if (unlikely(READ_ONCE(rqe->__pad)))
+		return false;
+	if (unlikely((off >> IORING_ZCRX_AREA_SHIFT) != area->area_id))
+		return false;
+	idx = (off & ~IORING_ZCRX_AREA_MASK) >> PAGE_SHIFT;
+	if (unlikely(idx >= area->nia.num_niovs))
+		return false;
+	idx = array_index_nospec(idx, area->nia.num_niovs);
+	*ret = &area->nia.niovs[idx];
+	return true;
+}
+
+static void io_zcrx_sync_for_device(const struct page_pool *pp,
+				    struct net_iov *niov)
+{
+	dma_addr_t dma;
+
+	if (!dma_dev_need_sync(pp->p.dev))
+		return;
+	dma = page_pool_get_dma_addr_netmem(net_iov_to_netmem(niov));
+	dma_sync_single_for_device(pp->p.dev, dma, PAGE_SIZE, DMA_FROM_DEVICE);
+}
+
+/* Buffers the user returned go back to @pp's cache (NAPI context). */
+static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+{
+	unsigned int mask = ifq->rq_entries - 1;
+	unsigned int entries;
+
+	spin_lock_bh(&ifq->rq_lock);
+	entries = min_t(unsigned int, io_zcrx_rqring_entries(ifq),
+			PP_ALLOC_CACHE_REFILL);
+	while (entries--) {
+		unsigned int head = ifq->cached_rq_head++ & mask;
+		struct net_iov *niov;
+
+		if (!io_parse_rqe(&ifq->rqes[head], ifq, &niov))
+			continue;
+		/* a buffer the user does not hold is ignored, not freed */
+		if (!io_zcrx_put_niov_uref(niov))
+			continue;
+		/* the stack may still hold it; it recycles it then */
+		if (page_pool_unref_netmem(net_iov_to_netmem(niov), 1))
+			continue;
+		if (unlikely(niov->pp != pp)) {
+			/* an older pool of the queue, or a copy buffer */
+			io_zcrx_return_niov(niov);
+			continue;
+		}
+		page_pool_put_unrefed_netmem(pp, net_iov_to_netmem(niov), -1,
+					     true);
+	}
+	/* the user may refill the entries once it sees head move past them */
+	smp_store_release(&ifq->rq_hdr->head, ifq->cached_rq_head);
+	spin_unlock_bh(&ifq->rq_lock);
+}
+
+static void io_zcrx_refill_slow(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+{
+	struct io_zcrx_area *area = ifq->area;
+
+	spin_lock_bh(&area->freelist_lock);
+	while (area->free_count && pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
+		struct net_iov *niov = __io_zcrx_get_free_niov(area);
+
+		net_mp_niov_set_page_pool(pp, niov);
+		io_zcrx_sync_for_device(pp, niov);
+		pp->alloc.cache[pp->alloc.count++] = net_iov_to_netmem(niov);
+	}
+	spin_unlock_bh(&area->freelist_lock);
+}
+
+/*
+ * Called by the page pool with its cache empty, in the context that owns
+ * the cache: we may fill it directly.
+ */
+static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
+{
+	struct io_zcrx_ifq *ifq = pp->mp_priv;
+
+	io_zcrx_ring_refill(pp, ifq);
+	if (!pp->alloc.count)
+		io_zcrx_refill_slow(pp, ifq);
+	if (!pp->alloc.count)
+		return 0;
+	return pp->alloc.cache[--pp->alloc.count];
+}
+
+static bool io_pp_zc_release_netmem(struct page_pool *pp, netmem_ref netmem)
+{
+	struct net_iov *niov;
+
+	if (WARN_ON_ONCE(!netmem_is_net_iov(netmem)))
+		return false;
+
+	niov = netmem_to_net_iov(netmem);
+	net_mp_niov_clear_page_pool(niov);
+	io_zcrx_return_niov_freelist(niov);
+	/* the pool must not put_page() a net_iov */
+	return false;
+}
+
+static int io_pp_zc_init(struct page_pool *pp)
+{
+	struct io_zcrx_ifq *ifq = pp->mp_priv;
+
+	if (WARN_ON_ONCE(!ifq))
+		return -EINVAL;
+	/* the area is mapped for one device, in one direction, page by page */
+	if (pp->p.dev != ifq->dev || !ifq->area->is_mapped)
+		return -EINVAL;
+	if (pp->p.dma_dir != DMA_FROM_DEVICE)
+		return -EOPNOTSUPP;
+	if (pp->p.order != 0)
+		return -EOPNOTSUPP;
+
+	/* ring exit waits for every pool to be gone before freeing the area */
+	percpu_ref_get(&ifq->ctx->refs);
+	return 0;
+}
+
+static void io_pp_zc_destroy(struct page_pool *pp)
+{
+	struct io_zcrx_ifq *ifq = pp->mp_priv;
+
+	percpu_ref_put(&ifq->ctx->refs);
+}
+
+/*
+ * A pool of the queue is being torn down. While the instance lives, the
+ * buffers its user holds stay the user's and the pool waits for them;
+ * once the ring exits nobody will return them, so take them back.
+ */
+static void io_pp_zc_scrub(struct page_pool *pp)
+{
+	struct io_zcrx_ifq *ifq = pp->mp_priv;
+
+	if (READ_ONCE(ifq->shutting_down))
+		io_zcrx_scrub(ifq);
+}
+
+static int io_pp_nl_fill(void *mp_priv, struct sk_buff *rsp,
+			 struct netdev_rx_queue *rxq)
+{
+	int type = rxq ? NETDEV_A_QUEUE_IO_URING : NETDEV_A_PAGE_POOL_IO_URING;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(rsp, type);
+	if (!nest)
+		return -EMSGSIZE;
+	nla_nest_end(rsp, nest);
+	return 0;
+}
+
+/* The device is unregistering (rtnl held): forget it. */
+static void io_pp_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
+{
+	struct io_zcrx_ifq *ifq = mp_priv;
+
+	WRITE_ONCE(ifq->if_rxq, -1);
+	io_zcrx_drop_netdev(ifq);
+}
+
+static const struct memory_provider_ops io_uring_pp_zc_ops = {
+	.alloc_netmems		= io_pp_zc_alloc_netmems,
+	.release_netmem		= io_pp_zc_release_netmem,
+	.init			= io_pp_zc_init,
+	.destroy		= io_pp_zc_destroy,
+	.scrub			= io_pp_zc_scrub,
+	.nl_fill		= io_pp_nl_fill,
+	.uninstall		= io_pp_uninstall,
+};
+
+/* Receive */
+
+struct io_zcrx_args {
+	struct io_kiocb		*req;
+	struct io_zcrx_ifq	*ifq;
+	unsigned int		nr_skbs;
+};
+
+static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
+			      struct io_zcrx_ifq *ifq, unsigned int off,
+			      unsigned int len)
+{
+	struct io_ring_ctx *ctx = req->ctx;
+	struct io_uring_zcrx_cqe *rcqe;
+	struct io_uring_cqe *cqe;
+	u64 offset;
+
+	if (!io_get_cqe(ctx, &cqe))
+		return false;
+	/* completions the request posts besides its final one */
+	ctx->cq_extra++;
+	ctx->submit_state.cq_flush = true;
+
+	offset = ((u64)net_iov_idx(niov) << PAGE_SHIFT) + off;
+	cqe->user_data = req->cqe.user_data;
+	cqe->res = len;
+	cqe->flags = IORING_CQE_F_MORE;
+	rcqe = (struct io_uring_zcrx_cqe *)(cqe + 1);
+	rcqe->off = offset |
+		    ((u64)io_zcrx_iov_to_area(niov)->area_id <<
+		     IORING_ZCRX_AREA_SHIFT);
+	rcqe->__pad = 0;
+	return true;
+}
+
+static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_area *area)
+{
+	struct net_iov *niov = NULL;
+
+	spin_lock_bh(&area->freelist_lock);
+	if (area->free_count)
+		niov = __io_zcrx_get_free_niov(area);
+	spin_unlock_bh(&area->freelist_lock);
+
+	/* the user's reference is the only one */
+	if (niov)
+		page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
+	return niov;
+}
+
+/*
+ * Data that is not in our buffers (header bytes, another queue, another
+ * device) is copied into free area buffers, a page at a time.
+ */
+static int io_zcrx_copy_skb(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+			    const struct sk_buff *skb, unsigned int offset,
+			    unsigned int len)
+{
+	struct io_zcrx_area *area = ifq->area;
+	unsigned int copied = 0;
+	int ret = 0;
+
+	while (copied < len) {
+		unsigned int n = min_t(unsigned int, len - copied, PAGE_SIZE);
+		struct net_iov *niov;
+		void *dst;
+
+		niov = io_zcrx_alloc_fallback(area);
+		if (!niov) {
+			ret = -ENOMEM;
+			break;
+		}
+		dst = kmap_local_page(area->pages[net_iov_idx(niov)]);
+		ret = skb_copy_bits(skb, offset + copied, dst, n);
+		kunmap_local(dst);
+		if (!ret && !io_zcrx_queue_cqe(req, niov, ifq, 0, n))
+			ret = -ENOSPC;
+		if (ret) {
+			io_zcrx_return_niov(niov);
+			break;
+		}
+		/* its only pool reference, taken above, is the user's */
+		atomic_inc(io_get_user_counter(niov));
+		copied += n;
+	}
+	ifq->copy_bytes += copied;
+	return copied ? copied : ret;
+}
+
+static int io_zcrx_recv_frag(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+			     const struct sk_buff *skb, const skb_frag_t *frag,
+			     unsigned int skb_off, unsigned int off,
+			     unsigned int len)
+{
+	struct net_iov *niov;
+
+	if (!skb_frag_is_net_iov(frag))
+		return io_zcrx_copy_skb(req, ifq, skb, skb_off, len);
+
+	niov = netmem_to_net_iov(frag->netmem);
+	/* someone else's provider: we can neither read nor hand it out */
+	if (!io_zcrx_owns_niov(ifq, niov))
+		return -EFAULT;
+
+	if (!io_zcrx_queue_cqe(req, niov, ifq, off + skb_frag_off(frag), len))
+		return -ENOSPC;
+	io_zcrx_get_niov_uref(niov);
+	ifq->zc_bytes += len;
+	return len;
+}
+
+/* Deliver [offset, offset + len) of @skb; bytes delivered or an error. */
+static int io_zcrx_recv_range(struct io_zcrx_args *args, struct sk_buff *skb,
+			      unsigned int offset, unsigned int len)
+{
+	unsigned int start, start_off = offset, end, copy;
+	struct sk_buff *frag_iter;
+	int i, ret = 0;
+
+	if (offset < skb_headlen(skb)) {
+		copy = min(skb_headlen(skb) - offset, len);
+		ret = io_zcrx_copy_skb(args->req, args->ifq, skb, offset, copy);
+		if (ret < 0)
+			goto out;
+		offset += ret;
+		len -= ret;
+		if (!len || ret != copy)
+			goto out;
+	}
+	start = skb_headlen(skb);
+
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+
+		end = start + skb_frag_size(frag);
+		if (offset < end) {
+			copy = min(end - offset, len);
+			ret = io_zcrx_recv_frag(args->req, args->ifq, skb, frag,
+						offset, offset - start, copy);
+			if (ret < 0)
+				goto out;
+			offset += ret;
+			len -= ret;
+			if (!len || ret != copy)
+				goto out;
+		}
+		start = end;
+	}
+
+	skb_walk_frags(skb, frag_iter) {
+		end = start + frag_iter->len;
+		if (offset < end) {
+			copy = min(end - offset, len);
+			ret = io_zcrx_recv_range(args, frag_iter,
+						 offset - start, copy);
+			if (ret < 0)
+				goto out;
+			offset += ret;
+			len -= ret;
+			if (!len || ret != copy)
+				goto out;
+		}
+		start = end;
+	}
+out:
+	if (offset == start_off)
+		return ret;
+	return offset - start_off;
+}
+
+/* tcp_read_sock() actor; desc->count is the request's remaining budget */
+static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
+			    unsigned int offset, size_t len)
+{
+	struct io_zcrx_args *args = desc->arg.data;
+	int ret;
+
+	len = min_t(size_t, len, desc->count);
+	if (!len)
+		return 0;
+	if (unlikely(args->nr_skbs++ > IO_SKBS_PER_CALL_LIMIT))
+		return -EAGAIN;
+
+	ret = io_zcrx_recv_range(args, skb, offset, min_t(size_t, len,
+							  INT_MAX));
+	if (ret > 0)
+		desc->count -= ret;
+	return ret;
+}
+
+static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+			       struct sock *sk, unsigned int issue_flags,
+			       size_t *budget)
+{
+	struct io_zcrx_args args = { .req = req, .ifq = ifq };
+	read_descriptor_t rd_desc = {
+		.count = *budget,
+		.arg.data = &args,
+	};
+	int ret;
+
+	lock_sock(sk);
+	ret = tcp_read_sock(sk, &rd_desc, io_zcrx_recv_skb);
+	if (ret <= 0) {
+		if (ret < 0 || sock_flag(sk, SOCK_DONE))
+			goto out;
+		if (sk->sk_err)
+			ret = sock_error(sk);
+		else if (sk->sk_shutdown & RCV_SHUTDOWN)
+			goto out;
+		else if (sk->sk_state == TCP_CLOSE)
+			ret = -ENOTCONN;
+		else
+			ret = -EAGAIN;
+	} else if (args.nr_skbs > IO_SKBS_PER_CALL_LIMIT ||
+		   sock_flag(sk, SOCK_DONE)) {
+		/* more may be queued, or the FIN: come back for either */
+		ret = (issue_flags & IO_URING_F_MULTISHOT) ? IOU_REQUEUE
+							   : -EAGAIN;
+	}
+out:
+	release_sock(sk);
+	*budget = rd_desc.count;
+	return ret;
+}
+
+int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+		 struct socket *sock, unsigned int flags,
+		 unsigned int issue_flags, size_t *budget)
+{
+	struct sock *sk = sock->sk;
+	const struct proto *prot = READ_ONCE(sk->sk_prot);
+
+	if (prot->recvmsg != tcp_recvmsg)
+		return -EPROTONOSUPPORT;
+
+	/* keep our completions behind those already queued */
+	if (!wq_list_empty(&req->ctx->submit_state.compl_reqs))
+		__io_submit_flush_completions(req->ctx);
+
+	sock_rps_record_flow(sk);
+	return io_zcrx_tcp_recvmsg(req, ifq, sk, issue_flags, budget);
+}
+
+/* IORING_OP_RECV_ZC */
+
+struct io_recvzc {
+	struct file			*file;
+	unsigned int			msg_flags;
+	u16				flags;
+	u32				len;
+	struct io_zcrx_ifq		*ifq;
+};
+
+int io_recvzc_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe)
+{
+	struct io_recvzc *zc = io_kiocb_to_cmd(req, struct io_recvzc);
+
+	if (unlikely(sqe->addr2 || sqe->addr || sqe->addr3))
+		return -EINVAL;
+	zc->ifq = io_zcrx_ifq_get(req->ctx, READ_ONCE(sqe->zcrx_ifq_idx));
+	if (!zc->ifq)
+		return -EINVAL;
+
+	zc->len = READ_ONCE(sqe->len);
+	zc->flags = READ_ONCE(sqe->ioprio);
+	zc->msg_flags = READ_ONCE(sqe->msg_flags);
+	if (zc->msg_flags)
+		return -EINVAL;
+	if (zc->flags & ~(IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT))
+		return -EINVAL;
+	if (zc->len == UINT_MAX)
+		return -EINVAL;
+
+	/* every data completion is an extra CQE, with or without the flag */
+	req->flags |= REQ_F_APOLL_MULTISHOT;
+	return 0;
+}
+
+static int io_recvzc_finish(struct io_kiocb *req, int res,
+			    unsigned int issue_flags)
+{
+	if (res < 0)
+		req_set_fail(req);
+	io_req_set_res(req, res, 0);
+	return (issue_flags & IO_URING_F_MULTISHOT) ? IOU_STOP_MULTISHOT
+						    : IOU_OK;
+}
+
+int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
+{
+	struct io_recvzc *zc = io_kiocb_to_cmd(req, struct io_recvzc);
+	size_t budget = zc->len ?: SIZE_MAX;
+	struct socket *sock;
+	int ret;
+
+	if (!(req->flags & REQ_F_POLLED) &&
+	    (zc->flags & IORING_RECVSEND_POLL_FIRST))
+		return -EAGAIN;
+	/* completions are posted from the submitter, never from io-wq */
+	if (issue_flags & IO_URING_F_IOWQ)
+		return -EOPNOTSUPP;
+
+	sock = sock_from_file(req->file);
+	if (unlikely(!sock))
+		return -ENOTSOCK;
+
+	ret = io_zcrx_recv(req, zc->ifq, sock, 0, issue_flags, &budget);
+	if (zc->len) {
+		zc->len = budget;
+		if (!budget)
+			return io_recvzc_finish(req, 0, issue_flags);
+	}
+	if (ret == IOU_REQUEUE)
+		return ret;
+	if (ret <= 0 && ret != -EAGAIN) {
+		if (ret == -ERESTARTSYS)
+			ret = -EINTR;
+		return io_recvzc_finish(req, ret, issue_flags);
+	}
+	if (issue_flags & IO_URING_F_MULTISHOT)
+		return IOU_ISSUE_SKIP_COMPLETE;
+	return -EAGAIN;
+}

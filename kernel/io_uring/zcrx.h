@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IOU_ZC_RX_H
+#define IOU_ZC_RX_H
+
+#include <linux/io_uring_types.h>
+#include <linux/netdevice.h>
+#include <linux/socket.h>
+#include <net/netmem.h>
+#include <net/page_pool/types.h>
+
+struct io_zcrx_ifq;
+
+/*
+ * The user memory payload lands in. Each page is one net_iov; user_refs
+ * counts how many completions of that buffer the user still holds.
+ */
+struct io_zcrx_area {
+	struct net_iov_area	nia;
+	struct io_zcrx_ifq	*ifq;
+	atomic_t		*user_refs;
+
+	u16			area_id;
+	bool			is_mapped;
+	struct page		**pages;
+	unsigned long		nr_pages;
+
+	/* Buffers owned by no page pool and no user: the copy fallback and
+	 * the providers' slow path take from here.
+	 */
+	spinlock_t		freelist_lock ____cacheline_aligned_in_smp;
+	u32			free_count;
+	u32			*freelist;
+};
+
+/* The refill ring's header, as the user sees it in the region. */
+struct io_zcrx_rq_hdr {
+	u32	head ____cacheline_aligned_in_smp;
+	u32	tail ____cacheline_aligned_in_smp;
+};
+
+struct io_zcrx_ifq {
+	struct io_ring_ctx		*ctx;
+	struct io_zcrx_area		*area;
+	u32				id;
+	bool				shutting_down;
+	bool				dead;
+
+	/* Refill ring: the user produces, page pool allocations consume. */
+	spinlock_t			rq_lock ____cacheline_aligned_in_smp;
+	struct io_zcrx_rq_hdr		*rq_hdr;
+	struct io_uring_zcrx_rqe	*rqes;
+	u32				rq_entries;
+	u32				cached_rq_head;
+
+	/* Memory behind the refill ring: pinned user pages or ours. */
+	struct page			**region_pages;
+	unsigned short			region_nr_pages;
+	bool				region_user;
+	void				*region_ptr;
+	size_t				region_size;
+
+	/* The bound queue; netdev is cleared when the device unregisters.
+	 * Both are only changed under rtnl.
+	 */
+	u32				if_idx;
+	u32				if_rxq;
+	struct device			*dev;
+	struct net_device		*netdev;
+	netdevice_tracker		netdev_tracker;
+
+	/* Bytes completed to the user, for fdinfo (under uring_lock). */
+	u64				zc_bytes;
+	u64				copy_bytes;
+};
+
+/* Where the region of instance @id is mmap()ed on the ring fd. */
+#define IORING_OFF_ZCRX_REGION		0x30000000ULL
+#define IORING_OFF_ZCRX_SHIFT		16
+
+#if defined(CONFIG_IO_URING_ZCRX)
+int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
+			 struct io_uring_zcrx_ifq_reg __user *arg);
+void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
+void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx);
+int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+		 struct socket *sock, unsigned int flags,
+		 unsigned int issue_flags, size_t *budget);
+struct io_zcrx_ifq *io_zcrx_ifq_get(struct io_ring_ctx *ctx, u32 id);
+int io_zcrx_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma,
+		 unsigned long offset);
+void *io_zcrx_region_ptr(struct io_ring_ctx *ctx, unsigned long offset);
+void io_zcrx_show_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m);
+#else
+static inline int
+io_register_zcrx_ifq(struct io_ring_ctx *ctx,
+		     struct io_uring_zcrx_ifq_reg __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+}
+
+static inline void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+}
+
+static inline int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+			       struct socket *sock, unsigned int flags,
+			       unsigned int issue_flags, size_t *budget)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline struct io_zcrx_ifq *io_zcrx_ifq_get(struct io_ring_ctx *ctx,
+						  u32 id)
+{
+	return NULL;
+}
+
+static inline int io_zcrx_mmap(struct io_ring_ctx *ctx,
+			       struct vm_area_struct *vma,
+			       unsigned long offset)
+{
+	return -EINVAL;
+}
+
+static inline void *io_zcrx_region_ptr(struct io_ring_ctx *ctx,
+				       unsigned long offset)
+{
+	return ERR_PTR(-EINVAL);
+}
+
+static inline void io_zcrx_show_fdinfo(struct io_ring_ctx *ctx,
+				       struct seq_file *m)
+{
+}
+#endif
+
+int io_recvzc(struct io_kiocb *req, unsigned int issue_flags);
+int io_recvzc_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
+
+#endif
