@@ -56,10 +56,13 @@ $(KERNELS:%=kernel-%): kernel-%: tree
 		bzImage headers
 	@echo "kernel: $(call bzimage,$*)"
 
+# liburing-zcrx first: the tests link its static library.
 userspace: kernel-release
+	+@$(MAKE) -s -C liburing O=$(abspath $(BUILD)/liburing) static
 	+@$(MAKE) -s -C tests O=$(abspath $(BUILD)/tests) \
 		KHDR=$(call kbuild_dir,release)/usr/include \
-		KSFT=$(abspath $(TREE))/tools/testing/selftests
+		KSFT=$(abspath $(TREE))/tools/testing/selftests \
+		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
 
 vm: kernel-$(KERNEL) userspace
 	@scripts/vm.sh -k $(call bzimage,$(KERNEL)) -n $(KERNEL) \
@@ -90,7 +93,8 @@ reset-tree:
 	rm -f $(TREE)/.git/zcrx/series
 
 clean:
-	rm -rf $(BUILD)/kbuild-* $(BUILD)/tests $(BUILD)/vm $(BUILD)/check
+	rm -rf $(BUILD)/kbuild-* $(BUILD)/tests $(BUILD)/liburing $(BUILD)/vm \
+		$(BUILD)/check
 
 distclean:
 	rm -rf $(BUILD)

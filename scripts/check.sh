@@ -1,6 +1,7 @@
 #!/bin/bash
-# make check: the runner's self-check, then every test on every kernel,
-# then one closing line. Exits non-zero if anything failed or splatted.
+# make check: the host unit tests, the runner's self-check, then every
+# test on every kernel, then one closing line. Exits non-zero if anything
+# failed or splatted.
 #
 # Usage: scripts/check.sh TREE NAME=BZIMAGE...   (the first kernel also
 #        runs the runner self-check)
@@ -28,6 +29,15 @@ echo "== checkpatch --strict on kernel/"
 mkdir -p "$top/build/check"
 "$top/scripts/checkpatch.sh" "$tree" "$top/build/check/checkpatch.tsv"
 records+=("$top/build/check/checkpatch.tsv")
+
+echo "== host: liburing-zcrx unit tests"
+host=$top/build/check/host
+rm -rf "$host"
+mkdir -p "$host"
+make -s -C "$top/liburing" O="$top/build/liburing" RESULTS="$host/results" \
+	check > "$host/make.log" 2>&1
+"$top/scripts/report.py" host-run "$host" host
+records+=("$host/records.tsv")
 
 echo "== runner self-check: a deliberate WARNING must fail a run"
 boot selfcheck "$first_kernel" \

@@ -16,6 +16,9 @@ RUNDIR/records.tsv and a line on stdout; `summary` adds up record files and
 prints the closing line.
 
   report.py vm-run RUNDIR KERNEL      results of one test run
+  report.py host-run RUNDIR NAME      unit tests run on the host, their
+                                      output in RUNDIR/results as the guest
+                                      leaves it
   report.py expect-splat RUNDIR NAME  the runner's self-check: this run must
                                       be judged failed because of a splat
   report.py summary FILE...           closing line; exit 1 on any failure
@@ -254,6 +257,20 @@ def cmd_vm_run(rundir, kernel):
     return 0
 
 
+def cmd_host_run(rundir, name):
+    """Host unit tests: KTAP and exit status only, no kernel log."""
+    resultdir = os.path.join(rundir, "results")
+    records = selftest_records(name, resultdir) \
+        if os.path.isdir(resultdir) else []
+    if not records:
+        records = [Record("fail", name, "unit tests",
+                          f"no results, see {rundir}/make.log")]
+    for r in records:
+        print(r.line())
+    write_records(rundir, records)
+    return 0
+
+
 def cmd_expect_splat(rundir, name):
     """The deliberate splat must be found, and must fail the run."""
     records = evaluate_run(rundir, "runner")
@@ -288,6 +305,8 @@ def cmd_summary(files):
 def main(argv):
     if len(argv) >= 3 and argv[0] == "vm-run":
         return cmd_vm_run(argv[1], argv[2])
+    if len(argv) == 3 and argv[0] == "host-run":
+        return cmd_host_run(argv[1], argv[2])
     if len(argv) == 3 and argv[0] == "expect-splat":
         return cmd_expect_splat(argv[1], argv[2])
     if argv and argv[0] == "summary":
