@@ -63,6 +63,9 @@ userspace: kernel-release
 		KHDR=$(call kbuild_dir,release)/usr/include \
 		KSFT=$(abspath $(TREE))/tools/testing/selftests \
 		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
+	+@$(MAKE) -s -C examples O=$(abspath $(BUILD)/examples) \
+		KHDR=$(call kbuild_dir,release)/usr/include \
+		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
 
 vm: kernel-$(KERNEL) userspace
 	@scripts/vm.sh -k $(call bzimage,$(KERNEL)) -n $(KERNEL) \
@@ -94,7 +97,7 @@ reset-tree:
 
 clean:
 	rm -rf $(BUILD)/kbuild-* $(BUILD)/tests $(BUILD)/liburing $(BUILD)/vm \
-		$(BUILD)/check
+		$(BUILD)/check $(BUILD)/examples
 
 distclean:
 	rm -rf $(BUILD)
