@@ -658,7 +658,7 @@ static void check_data_split(const struct config *c)
 			   ifn);
 		check_more("fix: ethtool -G %s tcp-data-split on", ifn);
 		check_more("(ethtool 6.1 of Debian 12 lacks that option; from the kernel tree use");
-		check_more(" tools/net/ynl/cli.py --spec Documentation/netlink/specs/ethtool.yaml \\");
+		check_more(" python3 tools/net/ynl/cli.py --no-schema --spec Documentation/netlink/specs/ethtool.yaml \\");
 		check_more("   --do rings-set --json '{\"header\": {\"dev-name\": \"%s\"}, \"tcp-data-split\": 2}')",
 			   ifn);
 		return;
