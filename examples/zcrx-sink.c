@@ -81,7 +81,7 @@ struct conn {
 	uint64_t cqes;
 	uint64_t arm_bytes;		/* received by the request in flight */
 	uint64_t rearms;		/* budget spent, CQ overflow, no buffer */
-	uint64_t t_starved;		/* first "no buffer" end since data */
+	uint64_t t_starved;		/* first "no buffer" end since data, or 0 */
 	uint64_t bad;
 	int64_t first_bad;
 	uint64_t t_first, t_last;
@@ -1625,6 +1625,7 @@ static void on_data(struct sink *s, struct conn *cn,
 	if (!cn->t_first)
 		cn->t_first = now;
 	cn->t_last = now;
+	cn->t_starved = 0;
 	if (!s->tot.t_first)
 		s->tot.t_first = now;
 	s->tot.t_last = now;
@@ -1640,7 +1641,7 @@ static bool starving(struct conn *cn)
 {
 	uint64_t now = now_ns();
 
-	if (cn->arm_bytes || !cn->t_starved) {
+	if (!cn->t_starved) {
 		cn->t_starved = now;
 		return false;
 	}
