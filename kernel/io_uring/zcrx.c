@@ -699,15 +699,19 @@ static void io_zcrx_sync_for_device(const struct page_pool *pp,
 	dma_sync_single_for_device(pp->p.dev, dma, PAGE_SIZE, DMA_FROM_DEVICE);
 }
 
-/* Buffers the user returned go back to @pp's cache (NAPI context). */
-static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+/*
+ * Take the buffers the user returned. With @pp (the pool allocating, in
+ * its NAPI context) those of @pp go straight to its cache; the rest, and
+ * all of them without @pp, go home through io_zcrx_return_niov().
+ */
+static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq,
+				unsigned int max)
 {
 	unsigned int mask = ifq->rq_entries - 1;
 	unsigned int entries;
 
 	spin_lock_bh(&ifq->rq_lock);
-	entries = min_t(unsigned int, io_zcrx_rqring_entries(ifq),
-			PP_ALLOC_CACHE_REFILL);
+	entries = min(io_zcrx_rqring_entries(ifq), max);
 	while (entries--) {
 		unsigned int head = ifq->cached_rq_head++ & mask;
 		struct net_iov *niov;
@@ -720,7 +724,7 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 		/* the stack may still hold it; it recycles it then */
 		if (page_pool_unref_netmem(net_iov_to_netmem(niov), 1))
 			continue;
-		if (unlikely(niov->pp != pp)) {
+		if (!pp || unlikely(niov->pp != pp)) {
 			/* an older pool of the queue, or a copy buffer */
 			io_zcrx_return_niov(niov);
 			continue;
@@ -756,7 +760,7 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 {
 	struct io_zcrx_ifq *ifq = pp->mp_priv;
 
-	io_zcrx_ring_refill(pp, ifq);
+	io_zcrx_ring_refill(pp, ifq, PP_ALLOC_CACHE_REFILL);
 	if (!pp->alloc.count)
 		io_zcrx_refill_slow(pp, ifq);
 	if (!pp->alloc.count)
@@ -884,9 +888,18 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
 	return true;
 }
 
-static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_area *area)
+static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 {
+	struct io_zcrx_area *area = ifq->area;
 	struct net_iov *niov = NULL;
+
+	/*
+	 * Copied buffers come back through the refill ring too, and no page
+	 * pool may be allocating to consume it (a flow on another queue or
+	 * device): take them back here before giving up.
+	 */
+	if (!READ_ONCE(area->free_count))
+		io_zcrx_ring_refill(NULL, ifq, ifq->rq_entries);
 
 	spin_lock_bh(&area->freelist_lock);
 	if (area->free_count)
@@ -916,7 +929,7 @@ static int io_zcrx_copy_skb(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		struct net_iov *niov;
 		void *dst;
 
-		niov = io_zcrx_alloc_fallback(area);
+		niov = io_zcrx_alloc_fallback(ifq);
 		if (!niov) {
 			ret = -ENOMEM;
 			break;
