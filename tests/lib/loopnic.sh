@@ -172,3 +172,19 @@ ln_wait() {
 		sleep 0.2
 	done
 }
+
+# ln_flush_defer: make every CPU run its network rx softirq once.
+# Sockets free received skbs on the CPU that allocated them
+# (skb_attempt_defer_free()): until that CPU runs NET_RX again, they and the
+# page pool buffers in them wait on its defer list. On a busy host that is
+# microseconds; in an idle test guest it can be forever, so tests that wait
+# for a pool to drain push a loopback packet through each CPU.
+ln_flush_defer() {
+	local cpu
+
+	ip link set lo up
+	for cpu in $(seq 0 $(($(nproc) - 1))); do
+		taskset -c "$cpu" bash -c ': < /dev/tcp/127.0.0.1/9' 2>/dev/null
+	done
+	return 0
+}
