@@ -1,7 +1,6 @@
 #!/bin/sh
 # make run, inside the VM: show the kernel we booted and which of the
-# features the zcrx stack builds on it has. Later issues turn this into
-# the zcrx demo.
+# features the zcrx stack builds on it has, then run the zcrx demo.
 
 has_config() {
 	zcat /proc/config.gz | grep -qx "$1=y"
@@ -16,6 +15,7 @@ echo "kernel:   $(uname -r) ($(uname -v))"
 echo "cpus:     $(nproc), memory: $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo)"
 echo "features:"
 feature "io_uring" CONFIG_IO_URING
+feature "io_uring zero-copy receive" CONFIG_IO_URING_ZCRX
 feature "page_pool with stats" CONFIG_PAGE_POOL_STATS
 feature "devmem TCP (net_iov memory provider)" CONFIG_NET_DEVMEM
 feature "dma-buf: udmabuf" CONFIG_UDMABUF
@@ -35,3 +35,5 @@ for d in /sys/kernel/debug/kunit/*/; do
 		END {print v}' "$d/results")
 	printf '  %-34s %s\n' "$suite" "${verdict:-no result}"
 done
+
+exec "$(dirname "$0")/demo-zcrx.sh"
