@@ -10,7 +10,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 list=$top/build/tests/list
 records=()
-timeout=${VM_TIMEOUT:-1800}
+timeout=${VM_TIMEOUT:-3000}
 
 # Run a VM and say so if it ended badly; its results are judged either way.
 boot() {

@@ -5,6 +5,9 @@
 # kernel log ties any splat to the test that was running.
 #
 # Usage: scripts/guest-tests.sh LIST [TIMEOUT_PER_TEST]
+#
+# A shell test that needs longer (the debug kernel is several times slower
+# than the release one) says so in a "# test-timeout: SECONDS" line.
 
 list=${1:?test list}
 limit=${2:-300}
@@ -23,6 +26,16 @@ kmemleak_scan() {
 	echo scan > $kmemleak
 }
 
+# test_timeout TEST: the test's own time limit, or the default
+test_timeout() {
+	local t
+
+	case $1 in
+	*.sh) t=$(sed -n '1,10s/^# test-timeout: \([0-9]\+\)$/\1/p' "$1") ;;
+	esac
+	echo "${t:-$limit}"
+}
+
 date +%s.%N > "$ZCRX_IO/first-test"
 kmemleak_scan
 n=0
@@ -34,12 +47,13 @@ while read -r test; do
 	echo "$name" > "$out/$id.name"
 	kmsg "start $name"
 	echo "# running $name"
-	(cd "$(dirname "$test")" && timeout -k 5 "$limit" "$test") \
+	t=$(test_timeout "$test")
+	(cd "$(dirname "$test")" && timeout -k 5 "$t" "$test") \
 		> "$out/$id.out" 2>&1 < /dev/null
 	rc=$?
 	echo $rc > "$out/$id.rc"
 	kmsg "end $name rc=$rc"
-	[ $rc -eq 124 ] && echo "# $name timed out after ${limit}s" >> "$out/$id.out"
+	[ $rc -eq 124 ] && echo "# $name timed out after ${t}s" >> "$out/$id.out"
 done < "$list"
 
 if [ -w $kmemleak ]; then

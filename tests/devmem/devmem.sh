@@ -1,5 +1,6 @@
 #!/bin/bash
 # Devmem TCP receive on loopnic, end to end, over IPv4 and IPv6.
+# test-timeout: 600
 #
 # Layout as zcrx/devmem uses a NIC: lnb0 with 2 channels, RSS over queue 0
 # only (ethtool -X equal 1), tcp-data-split on, and ntuple rules sending

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the tests in tests/zcrx/: a loopnic pair set up the way a user
+# sets up a physical NIC for zero-copy receive (tcp-data-split on, an ntuple
+# rule steering ZC_PORT to the bound queue ZC_QUEUE), and helpers to run
+# tests/tools/zcrx_rx against tests/tools/pstream and to check that an
+# instance left nothing behind.
+source "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/loopnic.sh"
+
+ZCRX_RX=$LN_BIN/tools/zcrx_rx
+PSTREAM=$LN_BIN/tools/pstream
+ZC_PORT=9000		# steered to the bound queue
+ZC_OTHER_PORT=9001	# RSS, which spreads over queue 0 only
+ZC_QUEUE=1
+
+zc_tmp=$(mktemp -d)
+zc_cleanup() {
+	rm -rf "$zc_tmp"
+	ln_cleanup
+}
+trap zc_cleanup EXIT
+
+# zc_setup [QUEUES]: the pair, QUEUES (default 2) queues on B, RSS on
+# queue 0 only, ZC_PORT steered to ZC_QUEUE, header split on
+zc_setup() {
+	local queues=${1:-2}
+
+	ln_setup || { ktap_info "cannot set up the pair"; exit 1; }
+	[ -x "$ZCRX_RX" ] || { ktap_info "no $ZCRX_RX"; exit 1; }
+	in_b ip link set lo up
+	in_b ethtool -L "$LN_DEV_B" combined "$queues"
+	in_b ethtool -X "$LN_DEV_B" equal 1
+	in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port $ZC_PORT \
+		action $ZC_QUEUE > /dev/null
+	in_b ethtool -N "$LN_DEV_B" flow-type tcp6 dst-port $ZC_PORT \
+		action $ZC_QUEUE > /dev/null
+	ln_hds "$LN_NS_B" "$LN_DEV_B" on
+}
+
+# zc_provider_gone: no queue of B shows an io-uring nest and every pool of
+# B that the driver let go of has drained
+zc_provider_gone() {
+	ln_flush_defer
+	ynl "$LN_NS_B" netdev --dump queue-get | grep -q io-uring && return 1
+	! ln_pools "$LN_NS_B" "$LN_DEV_B" |
+		awk '$3 == 1 { f = 1 } END { exit !f }'
+}
+
+# zc_check_gone: zc_provider_gone within 30 s, or say what is left
+zc_check_gone() {
+	ln_wait 30 zc_provider_gone && return 0
+	ktap_info "the provider outlived the ring"
+	ln_pools "$LN_NS_B" "$LN_DEV_B" |
+		sed 's/^/# pool id inflight detached: /'
+	return 1
+}
+
+# zc_counters FILE: "ZC COPY" from a zcrx_rx output
+zc_counters() {
+	sed -n 's/^zcrx: .*zc_bytes=\([0-9]*\) copy_bytes=\([0-9]*\)/\1 \2/p' \
+		"$1"
+}
+
+# zc_run NAME SEND_NS ADDR SEND_PORT CONNS BYTES ZCRX_RX_ARGS...: stream
+# CONNS x BYTES from SEND_NS to ADDR:SEND_PORT into zcrx_rx on ZC_QUEUE;
+# sets $counters to "ZC COPY" and returns zcrx_rx's verdict, which includes
+# the provider being gone after the ring exits
+zc_run() {
+	local name=$1 ns=$2 addr=$3 port=$4 conns=$5 bytes=$6 out rx rc fam=''
+
+	shift 6
+	out=$zc_tmp/$name
+	case $addr in *:*) fam=-6 ;; esac
+	in_b "$ZCRX_RX" -i "$LN_DEV_B" -q $ZC_QUEUE -p "$port" $fam \
+		-c "$conns" -b "$bytes" -t 600 "$@" > "$out" 2>&1 &
+	rx=$!
+	ln_wait 10 grep -q '^listening' "$out"
+	ip netns exec "$ns" "$PSTREAM" send $fam -a "$addr" -p "$port" \
+		-b "$bytes" -c "$conns" > "$out.send" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || sed 's/^/# pstream: /' "$out.send"
+	wait $rx
+	[ $? -eq 0 ] || rc=1
+	sed 's/^/# zcrx_rx: /' "$out"
+	counters=$(zc_counters "$out")
+	grep -q '^done: ok' "$out" || rc=1
+	zc_check_gone || rc=1
+	return $rc
+}
