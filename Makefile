@@ -49,11 +49,15 @@ kernels: $(KERNELS:%=kernel-%)
 
 # Both kernels use all cores; building them one after the other is faster
 # than sharing the cores between two builds.
+# Two makes run at once (a test loop beside a rebuild) must not build into
+# one directory together: the lock makes the second wait for the first.
 kernel-debug: kernel-release
 $(KERNELS:%=kernel-%): kernel-%: tree
-	@scripts/kconfig.sh $(TREE) $(call kbuild_dir,$*) $(CONFIGS_$*)
-	+@$(KMAKE_ENV) $(MAKE) -s -C $(TREE) O=$(call kbuild_dir,$*) $(KMAKE_ARGS) \
-		bzImage headers
+	@mkdir -p $(BUILD)
+	+@flock $(BUILD)/.kbuild.lock sh -c ' \
+		scripts/kconfig.sh $(TREE) $(call kbuild_dir,$*) $(CONFIGS_$*) && \
+		$(KMAKE_ENV) $(MAKE) -s -C $(TREE) O=$(call kbuild_dir,$*) \
+			$(KMAKE_ARGS) bzImage headers'
 	@echo "kernel: $(call bzimage,$*)"
 
 # liburing-zcrx first: the tests link its static library.
