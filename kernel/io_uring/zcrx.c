@@ -1186,3 +1186,8 @@ int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
 		return IOU_ISSUE_SKIP_COMPLETE;
 	return -EAGAIN;
 }
+
+#ifdef CONFIG_IO_URING_ZCRX_KUNIT_TEST
+/* the tests call the static helpers above directly */
+#include "zcrx_test.c"
+#endif

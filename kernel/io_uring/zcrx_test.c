@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the refill ring's trust boundary and the user reference count.
+ *
+ * Everything the user writes into the refill ring is untrusted. These
+ * tests feed the consumer made-up, duplicate and out-of-range entries and
+ * garbage ring indexes, and check that only buffers the user really holds
+ * come back, each exactly once, and that no user count goes below zero.
+ *
+ * Included from zcrx.c so the helpers under test can stay static. The
+ * instance is built by hand without a ring, netdev or page pool: buffers
+ * handed to the user come from the copy fallback's path, which gives them
+ * the same references a zero-copy buffer has once the stack let go of it.
+ */
+#include <kunit/test.h>
+
+#define ZT_NR_BUFS	16
+#define ZT_RQ_ENTRIES	8
+
+struct zt_instance {
+	struct io_zcrx_ifq	ifq;
+	struct io_zcrx_area	area;
+	struct io_zcrx_rq_hdr	hdr;
+	struct io_uring_zcrx_rqe rqes[ZT_RQ_ENTRIES];
+	struct net_iov		niovs[ZT_NR_BUFS];
+	u32			freelist[ZT_NR_BUFS];
+	atomic_t		user_refs[ZT_NR_BUFS];
+	u32			tail;	/* the user's copy of the ring tail */
+};
+
+static int zt_init(struct kunit *test)
+{
+	struct zt_instance *t;
+	int i;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+
+	t->area.ifq = &t->ifq;
+	t->area.nia.niovs = t->niovs;
+	t->area.nia.num_niovs = ZT_NR_BUFS;
+	t->area.freelist = t->freelist;
+	t->area.user_refs = t->user_refs;
+	spin_lock_init(&t->area.freelist_lock);
+	for (i = 0; i < ZT_NR_BUFS; i++) {
+		t->niovs[i].owner = &t->area.nia;
+		t->niovs[i].type = NET_IOV_IOURING;
+		t->freelist[i] = i;
+		atomic_set(&t->user_refs[i], 0);
+	}
+	t->area.free_count = ZT_NR_BUFS;
+
+	t->ifq.area = &t->area;
+	t->ifq.rq_hdr = &t->hdr;
+	t->ifq.rqes = t->rqes;
+	t->ifq.rq_entries = ZT_RQ_ENTRIES;
+	spin_lock_init(&t->ifq.rq_lock);
+
+	test->priv = t;
+	return 0;
+}
+
+static u64 zt_off(unsigned long idx)
+{
+	return (u64)idx << PAGE_SHIFT;
+}
+
+/* Hand a free buffer to the user the way the copy path does. */
+static struct net_iov *zt_give(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov;
+
+	niov = io_zcrx_alloc_fallback(&t->ifq);
+	KUNIT_ASSERT_NOT_NULL(test, niov);
+	atomic_inc(io_get_user_counter(niov));
+	return niov;
+}
+
+/* What the user does to return a buffer: fill an entry, move the tail. */
+static void zt_push(struct zt_instance *t, u64 off, u32 pad)
+{
+	struct io_uring_zcrx_rqe *rqe;
+
+	rqe = &t->rqes[t->tail & (ZT_RQ_ENTRIES - 1)];
+	rqe->off = off;
+	rqe->len = PAGE_SIZE;
+	rqe->__pad = pad;
+	/* the entry is visible before the tail, as the ABI asks of users */
+	smp_store_release(&t->hdr.tail, ++t->tail);
+}
+
+static void zt_refill(struct zt_instance *t)
+{
+	io_zcrx_ring_refill(NULL, &t->ifq, ZT_RQ_ENTRIES);
+}
+
+static int zt_user_refs(struct zt_instance *t, unsigned long idx)
+{
+	return atomic_read(&t->user_refs[idx]);
+}
+
+static void zt_parse_accepts_area_offsets(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	static const unsigned long idx[] = { 0, 1, ZT_NR_BUFS - 1 };
+	struct io_uring_zcrx_rqe rqe = { .len = PAGE_SIZE };
+	struct net_iov *niov;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(idx); i++) {
+		rqe.off = zt_off(idx[i]);
+		niov = NULL;
+		KUNIT_EXPECT_TRUE(test, io_parse_rqe(&rqe, &t->ifq, &niov));
+		KUNIT_EXPECT_PTR_EQ(test, niov, &t->niovs[idx[i]]);
+
+		/* an offset inside the buffer names the same buffer */
+		rqe.off = zt_off(idx[i]) + 100;
+		niov = NULL;
+		KUNIT_EXPECT_TRUE(test, io_parse_rqe(&rqe, &t->ifq, &niov));
+		KUNIT_EXPECT_PTR_EQ(test, niov, &t->niovs[idx[i]]);
+	}
+}
+
+static void zt_parse_rejects_made_up_entries(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct io_uring_zcrx_rqe bad[] = {
+		{ .off = zt_off(1), .__pad = 1 },
+		{ .off = 1ULL << IORING_ZCRX_AREA_SHIFT },
+		{ .off = (1ULL << IORING_ZCRX_AREA_SHIFT) | zt_off(1) },
+		{ .off = zt_off(ZT_NR_BUFS) },
+		{ .off = zt_off(ZT_NR_BUFS) - 1 + PAGE_SIZE },
+		{ .off = ~IORING_ZCRX_AREA_MASK & PAGE_MASK },
+		{ .off = ~0ULL },
+	};
+	struct net_iov *niov;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		niov = NULL;
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       io_parse_rqe(&bad[i], &t->ifq, &niov),
+				       "entry %d: off %llx pad %u", i,
+				       bad[i].off, bad[i].__pad);
+		KUNIT_EXPECT_NULL(test, niov);
+	}
+}
+
+static void zt_uref_never_below_zero(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov = &t->niovs[3];
+
+	KUNIT_EXPECT_FALSE(test, io_zcrx_put_niov_uref(niov));
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, 3), 0);
+
+	atomic_inc(io_get_user_counter(niov));
+	KUNIT_EXPECT_TRUE(test, io_zcrx_put_niov_uref(niov));
+	KUNIT_EXPECT_FALSE(test, io_zcrx_put_niov_uref(niov));
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, 3), 0);
+}
+
+static void zt_refill_takes_back_held_buffers(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *held[3];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(held); i++)
+		held[i] = zt_give(test);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS - 3);
+
+	for (i = 0; i < ARRAY_SIZE(held); i++)
+		zt_push(t, zt_off(net_iov_idx(held[i])), 0);
+	zt_refill(t);
+
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+	for (i = 0; i < ARRAY_SIZE(held); i++)
+		KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(held[i])), 0);
+	/* every entry is consumed and the user is told so */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->hdr.head), t->tail);
+}
+
+static void zt_refill_ignores_duplicates(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov = zt_give(test);
+	unsigned long idx = net_iov_idx(niov);
+
+	zt_push(t, zt_off(idx), 0);
+	zt_push(t, zt_off(idx), 0);
+	zt_push(t, zt_off(idx), 0);
+	zt_refill(t);
+
+	/* back once: a second copy in the freelist would be a double free */
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, idx), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->hdr.head), t->tail);
+}
+
+static void zt_refill_ignores_buffers_not_held(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov = zt_give(test);
+	unsigned long idx = net_iov_idx(niov);
+	unsigned long other = (idx + 1) % ZT_NR_BUFS;
+
+	/* free buffers and bad entries around the one real return */
+	zt_push(t, zt_off(other), 0);
+	zt_push(t, zt_off(ZT_NR_BUFS + 5), 0);
+	zt_push(t, zt_off(idx), 1);
+	zt_push(t, (2ULL << IORING_ZCRX_AREA_SHIFT) | zt_off(idx), 0);
+	zt_refill(t);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS - 1);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, idx), 1);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, other), 0);
+
+	zt_push(t, zt_off(idx), 0);
+	zt_refill(t);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, idx), 0);
+}
+
+static void zt_refill_waits_for_the_stack(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov = zt_give(test);
+	netmem_ref netmem = net_iov_to_netmem(niov);
+
+	/* an skb still points at the buffer when the user returns it */
+	page_pool_ref_netmem(netmem);
+	zt_push(t, zt_off(net_iov_idx(niov)), 0);
+	zt_refill(t);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(niov)), 0);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS - 1);
+
+	/* the stack's put is the last one */
+	if (!page_pool_unref_netmem(netmem, 1))
+		io_zcrx_return_niov(niov);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+}
+
+/* A tail the user made up is never followed past one ring's worth. */
+static void zt_refill_bounds_garbage_tail(struct kunit *test)
+{
+	static const u32 tails[] = { 1000000007, 0xffffffff, 0x80000000 };
+	struct zt_instance *t = test->priv;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tails); i++) {
+		u32 head = t->ifq.cached_rq_head;
+
+		WRITE_ONCE(t->hdr.tail, head + tails[i]);
+		zt_refill(t);
+		KUNIT_EXPECT_EQ(test, t->ifq.cached_rq_head - head,
+				(u32)ZT_RQ_ENTRIES);
+		KUNIT_EXPECT_EQ(test, t->hdr.head, t->ifq.cached_rq_head);
+	}
+	/* the entries read were zero: offset 0 of a buffer nobody holds */
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, 0), 0);
+}
+
+/* The user's head is ours to write; what it writes there is ignored. */
+static void zt_refill_ignores_user_head(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov = zt_give(test);
+
+	WRITE_ONCE(t->hdr.head, 12345);
+	zt_push(t, zt_off(net_iov_idx(niov)), 0);
+	zt_refill(t);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+	KUNIT_EXPECT_EQ(test, t->hdr.head, t->tail);
+}
+
+static void zt_scrub_takes_everything_back(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *once = zt_give(test);
+	struct net_iov *twice = zt_give(test);
+	int i;
+
+	/* two completions out of one buffer: two user references */
+	io_zcrx_get_niov_uref(twice);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(twice)), 2);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS - 2);
+
+	io_zcrx_scrub(&t->ifq);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+	for (i = 0; i < ZT_NR_BUFS; i++)
+		KUNIT_EXPECT_EQ(test, zt_user_refs(t, i), 0);
+
+	/* the user's late returns find nothing to give back */
+	zt_push(t, zt_off(net_iov_idx(once)), 0);
+	zt_push(t, zt_off(net_iov_idx(twice)), 0);
+	zt_refill(t);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(twice)), 0);
+}
+
+static struct kunit_case io_zcrx_test_cases[] = {
+	KUNIT_CASE(zt_parse_accepts_area_offsets),
+	KUNIT_CASE(zt_parse_rejects_made_up_entries),
+	KUNIT_CASE(zt_uref_never_below_zero),
+	KUNIT_CASE(zt_refill_takes_back_held_buffers),
+	KUNIT_CASE(zt_refill_ignores_duplicates),
+	KUNIT_CASE(zt_refill_ignores_buffers_not_held),
+	KUNIT_CASE(zt_refill_waits_for_the_stack),
+	KUNIT_CASE(zt_refill_bounds_garbage_tail),
+	KUNIT_CASE(zt_refill_ignores_user_head),
+	KUNIT_CASE(zt_scrub_takes_everything_back),
+	{}
+};
+
+static struct kunit_suite io_zcrx_test_suite = {
+	.name		= "io_uring_zcrx",
+	.init		= zt_init,
+	.test_cases	= io_zcrx_test_cases,
+};
+
+kunit_test_suite(io_zcrx_test_suite);
