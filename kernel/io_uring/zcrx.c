@@ -859,6 +859,8 @@ struct io_zcrx_args {
 	struct io_kiocb		*req;
 	struct io_zcrx_ifq	*ifq;
 	unsigned int		nr_skbs;
+	/* why delivery stopped, even if some bytes went out before */
+	int			err;
 };
 
 static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
@@ -916,10 +918,11 @@ static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
  * Data that is not in our buffers (header bytes, another queue, another
  * device) is copied into free area buffers, a page at a time.
  */
-static int io_zcrx_copy_skb(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+static int io_zcrx_copy_skb(struct io_zcrx_args *args,
 			    const struct sk_buff *skb, unsigned int offset,
 			    unsigned int len)
 {
+	struct io_zcrx_ifq *ifq = args->ifq;
 	struct io_zcrx_area *area = ifq->area;
 	unsigned int copied = 0;
 	int ret = 0;
@@ -937,7 +940,7 @@ static int io_zcrx_copy_skb(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		dst = kmap_local_page(area->pages[net_iov_idx(niov)]);
 		ret = skb_copy_bits(skb, offset + copied, dst, n);
 		kunmap_local(dst);
-		if (!ret && !io_zcrx_queue_cqe(req, niov, ifq, 0, n))
+		if (!ret && !io_zcrx_queue_cqe(args->req, niov, ifq, 0, n))
 			ret = -ENOSPC;
 		if (ret) {
 			io_zcrx_return_niov(niov);
@@ -948,26 +951,34 @@ static int io_zcrx_copy_skb(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		copied += n;
 	}
 	ifq->copy_bytes += copied;
+	if (ret)
+		args->err = ret;
 	return copied ? copied : ret;
 }
 
-static int io_zcrx_recv_frag(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+static int io_zcrx_recv_frag(struct io_zcrx_args *args,
 			     const struct sk_buff *skb, const skb_frag_t *frag,
 			     unsigned int skb_off, unsigned int off,
 			     unsigned int len)
 {
+	struct io_zcrx_ifq *ifq = args->ifq;
 	struct net_iov *niov;
 
 	if (!skb_frag_is_net_iov(frag))
-		return io_zcrx_copy_skb(req, ifq, skb, skb_off, len);
+		return io_zcrx_copy_skb(args, skb, skb_off, len);
 
 	niov = netmem_to_net_iov(frag->netmem);
 	/* someone else's provider: we can neither read nor hand it out */
-	if (!io_zcrx_owns_niov(ifq, niov))
+	if (!io_zcrx_owns_niov(ifq, niov)) {
+		args->err = -EFAULT;
 		return -EFAULT;
+	}
 
-	if (!io_zcrx_queue_cqe(req, niov, ifq, off + skb_frag_off(frag), len))
+	if (!io_zcrx_queue_cqe(args->req, niov, ifq,
+			       off + skb_frag_off(frag), len)) {
+		args->err = -ENOSPC;
 		return -ENOSPC;
+	}
 	io_zcrx_get_niov_uref(niov);
 	ifq->zc_bytes += len;
 	return len;
@@ -983,7 +994,7 @@ static int io_zcrx_recv_range(struct io_zcrx_args *args, struct sk_buff *skb,
 
 	if (offset < skb_headlen(skb)) {
 		copy = min(skb_headlen(skb) - offset, len);
-		ret = io_zcrx_copy_skb(args->req, args->ifq, skb, offset, copy);
+		ret = io_zcrx_copy_skb(args, skb, offset, copy);
 		if (ret < 0)
 			goto out;
 		offset += ret;
@@ -999,8 +1010,8 @@ static int io_zcrx_recv_range(struct io_zcrx_args *args, struct sk_buff *skb,
 		end = start + skb_frag_size(frag);
 		if (offset < end) {
 			copy = min(end - offset, len);
-			ret = io_zcrx_recv_frag(args->req, args->ifq, skb, frag,
-						offset, offset - start, copy);
+			ret = io_zcrx_recv_frag(args, skb, frag, offset,
+						offset - start, copy);
 			if (ret < 0)
 				goto out;
 			offset += ret;
@@ -1065,6 +1076,14 @@ static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 
 	lock_sock(sk);
 	ret = tcp_read_sock(sk, &rd_desc, io_zcrx_recv_skb);
+	/*
+	 * The CQ filled up or the area ran dry part way: end the request
+	 * with that error behind the data it did deliver, for the user to
+	 * re-arm once there is room. Waiting for the next wakeup instead
+	 * could wait forever: the rest is already queued.
+	 */
+	if (ret > 0 && args.err)
+		ret = args.err;
 	if (ret <= 0) {
 		if (ret < 0 || sock_flag(sk, SOCK_DONE))
 			goto out;
