@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcrx_ops: how an IORING_OP_RECV_ZC request behaves (zcrx-abi.md §6).
+ *
+ *   zcrx_ops -i IF -q QUEUE
+ *
+ * Registers a zcrx instance on rx queue QUEUE of IF and drives requests on
+ * TCP connections over 127.0.0.1: what prep refuses, the end of a stream
+ * (EOF, a spent budget, a reset, the reader's own shutdown) and a CQ too
+ * small for the data. Nothing sent over lo lands in the instance's
+ * buffers, so every byte comes through the copy fallback, and every byte
+ * is checked against tests/lib/pattern.h. Prints KTAP.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+
+#include <liburing/zcrx.h>
+
+#include "kselftest.h"
+#include "pattern.h"
+
+/*
+ * The CQ is small enough that the full-CQ case needs only 64 KiB. The area
+ * must outlast what the bound queue's rx ring keeps filled, idle as it is,
+ * for the copy fallback to find free buffers.
+ */
+#define CQ_ENTRIES	8
+#define AREA_SIZE	(16 << 20)
+#define RQ_ENTRIES	256
+#define WAIT_MS		10000
+
+static struct io_uring ring;
+static struct io_uring_zcrx_rq rq;
+static void *area;
+static unsigned int zcrx_id;
+
+/* What one request delivered. */
+struct stream {
+	size_t bytes;		/* data completions add up to this */
+	uint64_t bad;		/* bytes that do not match the pattern */
+	int64_t first_bad;
+	int res;		/* of the completion without F_MORE */
+	bool ended;		/* that completion came */
+};
+
+static void setup(const char *ifname, int queue)
+{
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_DEFER_TASKRUN |
+			 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32 |
+			 IORING_SETUP_CQSIZE,
+		.cq_entries = CQ_ENTRIES,
+	};
+	struct io_uring_zcrx_area_reg area_reg = { .len = AREA_SIZE };
+	struct io_uring_region_desc rd = {
+		.size = io_uring_zcrx_rq_region_size(RQ_ENTRIES),
+	};
+	struct io_uring_zcrx_ifq_reg reg = {
+		.if_rxq = queue,
+		.rq_entries = RQ_ENTRIES,
+		.area_ptr = (uintptr_t)&area_reg,
+		.region_ptr = (uintptr_t)&rd,
+	};
+	int ret;
+
+	ret = io_uring_queue_init_params(4, &ring, &p);
+	if (ret)
+		ksft_exit_fail_msg("io_uring_queue_init_params: %s\n",
+				   strerror(-ret));
+	area = mmap(NULL, AREA_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	area_reg.addr = (uintptr_t)area;
+	reg.if_idx = if_nametoindex(ifname);
+	if (!reg.if_idx)
+		ksft_exit_fail_msg("%s: %s\n", ifname, strerror(errno));
+	ret = io_uring_register_ifq(&ring, &reg);
+	if (ret)
+		ksft_exit_fail_msg("IORING_REGISTER_ZCRX_IFQ: %s\n",
+				   strerror(-ret));
+	zcrx_id = reg.zcrx_id;
+	ret = io_uring_zcrx_rq_map(&ring, &rq, &reg, &rd);
+	if (ret)
+		ksft_exit_fail_msg("refill ring: %s\n", strerror(-ret));
+}
+
+/* A connected TCP pair over lo: *rx is the accepted end. */
+static void tcp_pair(int *rx, int *tx)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int lfd;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&a, &alen))
+		ksft_exit_fail_msg("listener: %s\n", strerror(errno));
+	*tx = socket(AF_INET, SOCK_STREAM, 0);
+	if (*tx < 0 || connect(*tx, (struct sockaddr *)&a, sizeof(a)))
+		ksft_exit_fail_msg("connect: %s\n", strerror(errno));
+	*rx = accept(lfd, NULL, NULL);
+	if (*rx < 0)
+		ksft_exit_fail_msg("accept: %s\n", strerror(errno));
+	close(lfd);
+}
+
+static void send_pattern(int fd, size_t len)
+{
+	static uint8_t buf[1 << 16];
+	size_t off = 0;
+
+	while (off < len) {
+		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		ssize_t ret;
+
+		pattern_fill(buf, off, n);
+		ret = write(fd, buf, n);
+		if (ret <= 0)
+			ksft_exit_fail_msg("write: %s\n", strerror(errno));
+		off += ret;
+	}
+}
+
+/* Wait until @bytes are queued on @fd, so a request finds them at once. */
+static bool wait_queued(int fd, int bytes)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec start, now;
+	int queued = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (ioctl(fd, SIOCINQ, &queued))
+			return false;
+		if (queued >= bytes)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec > WAIT_MS / 1000)
+			return false;
+		/* more data or a state change wakes it; 10 ms bounds a miss */
+		poll(&pfd, 1, 10);
+	}
+}
+
+static struct io_uring_sqe *get_sqe(void)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+	if (!sqe)
+		ksft_exit_fail_msg("no sqe\n");
+	return sqe;
+}
+
+static void arm(int fd, unsigned int budget, bool multishot)
+{
+	struct io_uring_sqe *sqe = get_sqe();
+
+	io_uring_prep_recv_zc(sqe, fd, zcrx_id, budget);
+	if (!multishot)
+		sqe->ioprio = 0;
+	sqe->user_data = fd;
+	io_uring_submit(&ring);
+}
+
+/* Account one data completion and give its buffer back. */
+static void take_data(struct stream *s, const struct io_uring_cqe *cqe)
+{
+	const uint8_t *data = io_uring_zcrx_cqe_data(cqe, area);
+
+	s->bad += pattern_check(data, s->bytes, cqe->res, &s->first_bad);
+	s->bytes += cqe->res;
+	if (!io_uring_zcrx_rq_return(&rq, cqe))
+		ksft_exit_fail_msg("refill ring full\n");
+	io_uring_zcrx_rq_commit(&rq);
+}
+
+/*
+ * Reap completions of the request on @fd until it ends or @ms pass with
+ * nothing new. Returns false on a timeout.
+ */
+static bool reap(struct stream *s, int ms)
+{
+	struct __kernel_timespec ts = { .tv_sec = ms / 1000,
+					.tv_nsec = (ms % 1000) * 1000000L };
+	struct io_uring_cqe *cqe;
+
+	while (!s->ended) {
+		if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts))
+			return false;
+		if (cqe->flags & IORING_CQE_F_MORE) {
+			take_data(s, cqe);
+		} else {
+			s->res = cqe->res;
+			s->ended = true;
+		}
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	return true;
+}
+
+static struct stream new_stream(void)
+{
+	return (struct stream){ .first_bad = -1 };
+}
+
+static bool stream_ok(const struct stream *s, size_t bytes, int res)
+{
+	if (s->ended && s->res == res && s->bytes == bytes && !s->bad)
+		return true;
+	ksft_print_msg("ended %d res %d (want %d), %zu bytes (want %zu), %llu bad from %lld\n",
+		       s->ended, s->res, res, s->bytes, bytes,
+		       (unsigned long long)s->bad, (long long)s->first_bad);
+	return false;
+}
+
+/* Prep: one refusal per rule, each the request's only completion. */
+
+static void set_addr(struct io_uring_sqe *sqe) { sqe->addr = 4096; }
+static void set_addr2(struct io_uring_sqe *sqe) { sqe->off = 1; }
+static void set_addr3(struct io_uring_sqe *sqe) { sqe->addr3 = 1; }
+static void set_msg_flags(struct io_uring_sqe *sqe) { sqe->msg_flags = MSG_WAITALL; }
+static void set_ioprio(struct io_uring_sqe *sqe) { sqe->ioprio |= 1 << 7; }
+static void set_len_max(struct io_uring_sqe *sqe) { sqe->len = UINT_MAX; sqe->ioprio = 0; }
+static void set_bad_id(struct io_uring_sqe *sqe) { sqe->file_index = zcrx_id + 1; }
+
+static const struct prep_case {
+	const char *name;
+	void (*mutate)(struct io_uring_sqe *sqe);
+} prep_cases[] = {
+	{ "addr set", set_addr },
+	{ "addr2 set", set_addr2 },
+	{ "addr3 set", set_addr3 },
+	{ "msg_flags set", set_msg_flags },
+	{ "an unknown ioprio flag", set_ioprio },
+	{ "len UINT_MAX without multishot", set_len_max },
+	{ "zcrx_ifq_idx of no instance", set_bad_id },
+};
+
+/* Submit one request on @fd and return its only completion's result. */
+static int one_shot(int fd, void (*mutate)(struct io_uring_sqe *sqe))
+{
+	struct __kernel_timespec ts = { .tv_sec = WAIT_MS / 1000 };
+	struct io_uring_sqe *sqe = get_sqe();
+	struct io_uring_cqe *cqe;
+	int res;
+
+	io_uring_prep_recv_zc(sqe, fd, zcrx_id, 0);
+	if (mutate)
+		mutate(sqe);
+	io_uring_submit(&ring);
+	if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts))
+		return INT_MIN;
+	res = cqe->res;
+	if (cqe->flags & IORING_CQE_F_MORE)
+		res = INT_MAX;	/* it was taken as a receive */
+	io_uring_cqe_seen(&ring, cqe);
+	return res;
+}
+
+static void test_prep(void)
+{
+	int rx, tx, res;
+	size_t i;
+
+	tcp_pair(&rx, &tx);
+	for (i = 0; i < ARRAY_SIZE(prep_cases); i++) {
+		res = one_shot(rx, prep_cases[i].mutate);
+		ksft_test_result(res == -EINVAL, "prep: %s is -EINVAL (%d)\n",
+				 prep_cases[i].name, res);
+	}
+	close(tx);
+	close(rx);
+}
+
+static void test_not_tcp(void)
+{
+	int pipefd[2], udp, res;
+
+	if (pipe(pipefd))
+		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
+	res = one_shot(pipefd[0], NULL);
+	ksft_test_result(res == -ENOTSOCK, "a pipe is -ENOTSOCK (%d)\n", res);
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	res = one_shot(udp, NULL);
+	ksft_test_result(res == -EPROTONOSUPPORT,
+			 "a UDP socket is -EPROTONOSUPPORT (%d)\n", res);
+	close(udp);
+}
+
+/* Everything up to the FIN, then a completion of 0 without F_MORE. */
+static void test_eof(void)
+{
+	struct stream s = new_stream();
+	size_t len = 3 * 4096 + 123;
+	int rx, tx;
+
+	tcp_pair(&rx, &tx);
+	send_pattern(tx, len);
+	close(tx);
+	arm(rx, 0, true);
+	reap(&s, WAIT_MS);
+	ksft_test_result(stream_ok(&s, len, 0),
+			 "multishot: every byte, then 0 at EOF\n");
+	close(rx);
+}
+
+/* A budget ends the request with 0 once spent; the rest stays queued. */
+static void test_budget(bool multishot)
+{
+	struct stream s = new_stream();
+	size_t len = 10000, budget = 6000;
+	bool ok;
+	int rx, tx;
+
+	tcp_pair(&rx, &tx);
+	send_pattern(tx, len);
+	ok = wait_queued(rx, len);
+	arm(rx, budget, multishot);
+	reap(&s, WAIT_MS);
+	ok &= stream_ok(&s, budget, 0);
+
+	/* the second request picks up at byte 6000 and waits for more */
+	s.ended = false;
+	arm(rx, budget, multishot);
+	ok &= !reap(&s, 200) && s.bytes == len;
+	close(tx);
+	reap(&s, WAIT_MS);
+	ok &= stream_ok(&s, len, 0);
+	ksft_test_result(ok, "%s with a %zu-byte budget: exactly the budget, then 0; re-armed, the rest and 0 at EOF\n",
+			 multishot ? "multishot" : "single-shot", budget);
+	close(rx);
+}
+
+/* The peer resets: what came before is delivered, then -ECONNRESET. */
+static void test_reset(void)
+{
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+	struct stream s = new_stream();
+	size_t len = 1000;
+	bool ok;
+	int rx, tx;
+
+	tcp_pair(&rx, &tx);
+	send_pattern(tx, len);
+	ok = wait_queued(rx, len);
+	arm(rx, 0, true);
+	ok &= !reap(&s, 200) && s.bytes == len;
+	setsockopt(tx, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+	close(tx);
+	reap(&s, WAIT_MS);
+	ok &= stream_ok(&s, len, -ECONNRESET);
+	ksft_test_result(ok, "a reset ends a waiting multishot with -ECONNRESET after the data\n");
+	close(rx);
+}
+
+/* The reader shuts its side down under a waiting request: it ends with 0. */
+static void test_shutdown(void)
+{
+	struct stream s = new_stream();
+	bool ok;
+	int rx, tx;
+
+	tcp_pair(&rx, &tx);
+	arm(rx, 0, true);
+	ok = !reap(&s, 200);
+	shutdown(rx, SHUT_RD);
+	reap(&s, WAIT_MS);
+	ok &= stream_ok(&s, 0, 0);
+	ksft_test_result(ok, "shutdown(SHUT_RD) ends a waiting multishot with 0\n");
+	close(tx);
+	close(rx);
+}
+
+/*
+ * 64 KiB are 16 completions or more, twice the CQ: each request ends with
+ * -ENOSPC once the CQ is full; reaped and re-armed, the rest arrives,
+ * nothing is lost.
+ */
+static void test_cq_full(void)
+{
+	size_t len = 64 << 10;
+	struct stream s = new_stream();
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0, full = 0;
+	bool ok;
+	int rx, tx;
+
+	tcp_pair(&rx, &tx);
+	send_pattern(tx, len);
+	close(tx);
+	ok = wait_queued(rx, len);
+	arm(rx, 0, true);
+	/* runs the request's task work: the CQ is full at once */
+	io_uring_get_events(&ring);
+	io_uring_for_each_cqe(&ring, head, cqe)
+		n++;
+	ok &= n == CQ_ENTRIES;
+	for (;;) {
+		reap(&s, WAIT_MS);
+		if (!s.ended || s.res != -ENOSPC || full > len / 4096)
+			break;
+		full++;
+		s.ended = false;
+		arm(rx, 0, true);
+	}
+	ksft_print_msg("%u requests ended with -ENOSPC\n", full);
+	ok &= full > 0 && stream_ok(&s, len, 0);
+	ksft_test_result(ok, "a full CQ ends a multishot with -ENOSPC; re-armed, every byte arrives\n");
+	close(rx);
+}
+
+int main(int argc, char **argv)
+{
+	const char *ifname = NULL;
+	int c, queue = -1;
+
+	while ((c = getopt(argc, argv, "i:q:")) != -1) {
+		switch (c) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'q':
+			queue = atoi(optarg);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!ifname || queue < 0) {
+		fprintf(stderr, "usage: zcrx_ops -i IF -q QUEUE\n");
+		return 2;
+	}
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(prep_cases) + 8);
+	setup(ifname, queue);
+	test_prep();
+	test_not_tcp();
+	test_eof();
+	test_budget(false);
+	test_budget(true);
+	test_reset();
+	test_shutdown();
+	test_cq_full();
+	ksft_finished();
+}
