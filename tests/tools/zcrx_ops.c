@@ -2,14 +2,19 @@
 /*
  * zcrx_ops: how an IORING_OP_RECV_ZC request behaves (zcrx-abi.md §6).
  *
- *   zcrx_ops -i IF -q QUEUE
+ *   zcrx_ops -i IF -q QUEUE -Q OTHER_QUEUE -p PORT
  *
  * Registers a zcrx instance on rx queue QUEUE of IF and drives requests on
  * TCP connections over 127.0.0.1: what prep refuses, the end of a stream
  * (EOF, a spent budget, a reset, the reader's own shutdown) and a CQ too
  * small for the data. Nothing sent over lo lands in the instance's
  * buffers, so every byte comes through the copy fallback, and every byte
- * is checked against tests/lib/pattern.h. Prints KTAP.
+ * is checked against tests/lib/pattern.h.
+ *
+ * Then a second instance goes on OTHER_QUEUE of the same ring, and one
+ * connection on PORT, whose flow the NIC steers to QUEUE (`pstream send`
+ * of a pattern stream from the other end of the pair), is read first with
+ * the wrong instance, then with the right one. Prints KTAP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,14 +47,21 @@
 #define AREA_SIZE	(16 << 20)
 #define RQ_ENTRIES	256
 #define WAIT_MS		10000
+#define PEER_BYTES	(1 << 20)	/* what the peer on PORT sends */
+
+/* A zcrx instance: its id, area and refill ring. */
+struct instance {
+	unsigned int id;
+	void *area;
+	struct io_uring_zcrx_rq rq;
+};
 
 static struct io_uring ring;
-static struct io_uring_zcrx_rq rq;
-static void *area;
-static unsigned int zcrx_id;
+static struct instance main_inst, other_inst;
 
 /* What one request delivered. */
 struct stream {
+	struct instance *inst;	/* the request reads into its buffers */
 	size_t bytes;		/* data completions add up to this */
 	uint64_t bad;		/* bytes that do not match the pattern */
 	int64_t first_bad;
@@ -57,7 +69,7 @@ struct stream {
 	bool ended;		/* that completion came */
 };
 
-static void setup(const char *ifname, int queue)
+static void setup_ring(void)
 {
 	struct io_uring_params p = {
 		.flags = IORING_SETUP_DEFER_TASKRUN |
@@ -65,6 +77,17 @@ static void setup(const char *ifname, int queue)
 			 IORING_SETUP_CQSIZE,
 		.cq_entries = CQ_ENTRIES,
 	};
+	int ret;
+
+	ret = io_uring_queue_init_params(4, &ring, &p);
+	if (ret)
+		ksft_exit_fail_msg("io_uring_queue_init_params: %s\n",
+				   strerror(-ret));
+}
+
+static void setup_instance(struct instance *inst, const char *ifname,
+			   int queue)
+{
 	struct io_uring_zcrx_area_reg area_reg = { .len = AREA_SIZE };
 	struct io_uring_region_desc rd = {
 		.size = io_uring_zcrx_rq_region_size(RQ_ENTRIES),
@@ -77,15 +100,11 @@ static void setup(const char *ifname, int queue)
 	};
 	int ret;
 
-	ret = io_uring_queue_init_params(4, &ring, &p);
-	if (ret)
-		ksft_exit_fail_msg("io_uring_queue_init_params: %s\n",
-				   strerror(-ret));
-	area = mmap(NULL, AREA_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
+	inst->area = mmap(NULL, AREA_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (inst->area == MAP_FAILED)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-	area_reg.addr = (uintptr_t)area;
+	area_reg.addr = (uintptr_t)inst->area;
 	reg.if_idx = if_nametoindex(ifname);
 	if (!reg.if_idx)
 		ksft_exit_fail_msg("%s: %s\n", ifname, strerror(errno));
@@ -93,8 +112,8 @@ static void setup(const char *ifname, int queue)
 	if (ret)
 		ksft_exit_fail_msg("IORING_REGISTER_ZCRX_IFQ: %s\n",
 				   strerror(-ret));
-	zcrx_id = reg.zcrx_id;
-	ret = io_uring_zcrx_rq_map(&ring, &rq, &reg, &rd);
+	inst->id = reg.zcrx_id;
+	ret = io_uring_zcrx_rq_map(&ring, &inst->rq, &reg, &rd);
 	if (ret)
 		ksft_exit_fail_msg("refill ring: %s\n", strerror(-ret));
 }
@@ -167,11 +186,13 @@ static struct io_uring_sqe *get_sqe(void)
 	return sqe;
 }
 
-static void arm(int fd, unsigned int budget, bool multishot)
+static void arm(struct stream *s, int fd, unsigned int budget,
+		bool multishot)
 {
 	struct io_uring_sqe *sqe = get_sqe();
 
-	io_uring_prep_recv_zc(sqe, fd, zcrx_id, budget);
+	s->ended = false;
+	io_uring_prep_recv_zc(sqe, fd, s->inst->id, budget);
 	if (!multishot)
 		sqe->ioprio = 0;
 	sqe->user_data = fd;
@@ -181,13 +202,13 @@ static void arm(int fd, unsigned int budget, bool multishot)
 /* Account one data completion and give its buffer back. */
 static void take_data(struct stream *s, const struct io_uring_cqe *cqe)
 {
-	const uint8_t *data = io_uring_zcrx_cqe_data(cqe, area);
+	const uint8_t *data = io_uring_zcrx_cqe_data(cqe, s->inst->area);
 
 	s->bad += pattern_check(data, s->bytes, cqe->res, &s->first_bad);
 	s->bytes += cqe->res;
-	if (!io_uring_zcrx_rq_return(&rq, cqe))
+	if (!io_uring_zcrx_rq_return(&s->inst->rq, cqe))
 		ksft_exit_fail_msg("refill ring full\n");
-	io_uring_zcrx_rq_commit(&rq);
+	io_uring_zcrx_rq_commit(&s->inst->rq);
 }
 
 /*
@@ -216,7 +237,25 @@ static bool reap(struct stream *s, int ms)
 
 static struct stream new_stream(void)
 {
-	return (struct stream){ .first_bad = -1 };
+	return (struct stream){ .inst = &main_inst, .first_bad = -1 };
+}
+
+/*
+ * Read @fd to its end, re-arming each time a full CQ ends the request
+ * (each such round delivers a CQ's worth of data, so @len bounds them).
+ * Returns how many rounds the CQ ended.
+ */
+static unsigned int receive_all(struct stream *s, int fd, size_t len)
+{
+	unsigned int full = 0;
+
+	for (;;) {
+		reap(s, WAIT_MS);
+		if (!s->ended || s->res != -ENOSPC || full > len / 4096)
+			return full;
+		full++;
+		arm(s, fd, 0, true);
+	}
 }
 
 static bool stream_ok(const struct stream *s, size_t bytes, int res)
@@ -237,7 +276,7 @@ static void set_addr3(struct io_uring_sqe *sqe) { sqe->addr3 = 1; }
 static void set_msg_flags(struct io_uring_sqe *sqe) { sqe->msg_flags = MSG_WAITALL; }
 static void set_ioprio(struct io_uring_sqe *sqe) { sqe->ioprio |= 1 << 7; }
 static void set_len_max(struct io_uring_sqe *sqe) { sqe->len = UINT_MAX; sqe->ioprio = 0; }
-static void set_bad_id(struct io_uring_sqe *sqe) { sqe->file_index = zcrx_id + 1; }
+static void set_bad_id(struct io_uring_sqe *sqe) { sqe->file_index = 1000; }
 
 static const struct prep_case {
 	const char *name;
@@ -260,7 +299,7 @@ static int one_shot(int fd, void (*mutate)(struct io_uring_sqe *sqe))
 	struct io_uring_cqe *cqe;
 	int res;
 
-	io_uring_prep_recv_zc(sqe, fd, zcrx_id, 0);
+	io_uring_prep_recv_zc(sqe, fd, main_inst.id, 0);
 	if (mutate)
 		mutate(sqe);
 	io_uring_submit(&ring);
@@ -316,7 +355,7 @@ static void test_eof(void)
 	tcp_pair(&rx, &tx);
 	send_pattern(tx, len);
 	close(tx);
-	arm(rx, 0, true);
+	arm(&s, rx, 0, true);
 	reap(&s, WAIT_MS);
 	ksft_test_result(stream_ok(&s, len, 0),
 			 "multishot: every byte, then 0 at EOF\n");
@@ -334,13 +373,12 @@ static void test_budget(bool multishot)
 	tcp_pair(&rx, &tx);
 	send_pattern(tx, len);
 	ok = wait_queued(rx, len);
-	arm(rx, budget, multishot);
+	arm(&s, rx, budget, multishot);
 	reap(&s, WAIT_MS);
 	ok &= stream_ok(&s, budget, 0);
 
 	/* the second request picks up at byte 6000 and waits for more */
-	s.ended = false;
-	arm(rx, budget, multishot);
+	arm(&s, rx, budget, multishot);
 	ok &= !reap(&s, 200) && s.bytes == len;
 	close(tx);
 	reap(&s, WAIT_MS);
@@ -362,7 +400,7 @@ static void test_reset(void)
 	tcp_pair(&rx, &tx);
 	send_pattern(tx, len);
 	ok = wait_queued(rx, len);
-	arm(rx, 0, true);
+	arm(&s, rx, 0, true);
 	ok &= !reap(&s, 200) && s.bytes == len;
 	setsockopt(tx, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
 	close(tx);
@@ -380,7 +418,7 @@ static void test_shutdown(void)
 	int rx, tx;
 
 	tcp_pair(&rx, &tx);
-	arm(rx, 0, true);
+	arm(&s, rx, 0, true);
 	ok = !reap(&s, 200);
 	shutdown(rx, SHUT_RD);
 	reap(&s, WAIT_MS);
@@ -400,7 +438,7 @@ static void test_cq_full(void)
 	size_t len = 64 << 10;
 	struct stream s = new_stream();
 	struct io_uring_cqe *cqe;
-	unsigned int head, n = 0, full = 0;
+	unsigned int head, n = 0, full;
 	bool ok;
 	int rx, tx;
 
@@ -408,32 +446,76 @@ static void test_cq_full(void)
 	send_pattern(tx, len);
 	close(tx);
 	ok = wait_queued(rx, len);
-	arm(rx, 0, true);
+	arm(&s, rx, 0, true);
 	/* runs the request's task work: the CQ is full at once */
 	io_uring_get_events(&ring);
 	io_uring_for_each_cqe(&ring, head, cqe)
 		n++;
 	ok &= n == CQ_ENTRIES;
-	for (;;) {
-		reap(&s, WAIT_MS);
-		if (!s.ended || s.res != -ENOSPC || full > len / 4096)
-			break;
-		full++;
-		s.ended = false;
-		arm(rx, 0, true);
-	}
+	full = receive_all(&s, rx, len);
 	ksft_print_msg("%u requests ended with -ENOSPC\n", full);
 	ok &= full > 0 && stream_ok(&s, len, 0);
 	ksft_test_result(ok, "a full CQ ends a multishot with -ENOSPC; re-armed, every byte arrives\n");
 	close(rx);
 }
 
+/* The connection the peer opens to @port on any address. */
+static int accept_peer(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+	int one = 1, lfd, fd;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(lfd, 1))
+		ksft_exit_fail_msg("listen on %d: %s\n", port, strerror(errno));
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		ksft_exit_fail_msg("accept: %s\n", strerror(errno));
+	close(lfd);
+	return fd;
+}
+
+/*
+ * The peer's flow lands zero-copy in the main instance's buffers. Read
+ * with the other instance of the ring, that is -EFAULT and nothing is
+ * consumed; read with the right one, every byte arrives.
+ */
+static void test_other_instance(const char *ifname, int queue, int port)
+{
+	size_t len = PEER_BYTES;
+	struct stream s = new_stream();
+	bool ok;
+	int rx;
+
+	setup_instance(&other_inst, ifname, queue);
+	ksft_test_result(other_inst.id != main_inst.id,
+			 "a second instance in the ring gets its own id (%u, %u)\n",
+			 main_inst.id, other_inst.id);
+
+	rx = accept_peer(port);
+	ok = wait_queued(rx, 1);
+	s.inst = &other_inst;
+	arm(&s, rx, 0, true);
+	reap(&s, WAIT_MS);
+	ok &= stream_ok(&s, 0, -EFAULT);
+
+	s.inst = &main_inst;
+	arm(&s, rx, 0, true);
+	receive_all(&s, rx, len);
+	ok &= stream_ok(&s, len, 0);
+	ksft_test_result(ok, "another instance's buffer is -EFAULT, nothing lost: the right instance reads it all\n");
+	close(rx);
+}
+
 int main(int argc, char **argv)
 {
+	int c, queue = -1, other_queue = -1, port = 0;
 	const char *ifname = NULL;
-	int c, queue = -1;
 
-	while ((c = getopt(argc, argv, "i:q:")) != -1) {
+	while ((c = getopt(argc, argv, "i:q:Q:p:")) != -1) {
 		switch (c) {
 		case 'i':
 			ifname = optarg;
@@ -441,18 +523,26 @@ int main(int argc, char **argv)
 		case 'q':
 			queue = atoi(optarg);
 			break;
+		case 'Q':
+			other_queue = atoi(optarg);
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
 		default:
 			return 2;
 		}
 	}
-	if (!ifname || queue < 0) {
-		fprintf(stderr, "usage: zcrx_ops -i IF -q QUEUE\n");
+	if (!ifname || queue < 0 || other_queue < 0 || !port) {
+		fprintf(stderr,
+			"usage: zcrx_ops -i IF -q QUEUE -Q OTHER_QUEUE -p PORT\n");
 		return 2;
 	}
 
 	ksft_print_header();
-	ksft_set_plan(ARRAY_SIZE(prep_cases) + 8);
-	setup(ifname, queue);
+	ksft_set_plan(ARRAY_SIZE(prep_cases) + 10);
+	setup_ring();
+	setup_instance(&main_inst, ifname, queue);
 	test_prep();
 	test_not_tcp();
 	test_eof();
@@ -461,5 +551,6 @@ int main(int argc, char **argv)
 	test_reset();
 	test_shutdown();
 	test_cq_full();
+	test_other_instance(ifname, other_queue, port);
 	ksft_finished();
 }
