@@ -146,6 +146,12 @@ struct io_uring_zcrx_area_reg {
 	__u64	__resv2[2];
 };
 
+/* Registration flags, reserved: our 6.12 kernel refuses both. */
+enum io_uring_zcrx_reg_flags {
+	ZCRX_REG_IMPORT			= 1,
+	ZCRX_REG_NODEV			= 2,
+};
+
 /* Argument of IORING_REGISTER_ZCRX_IFQ. */
 struct io_uring_zcrx_ifq_reg {
 	__u32	if_idx;

@@ -49,6 +49,15 @@ struct io_uring_zcrx_area_reg {
 	__u64	__resv2[2];
 };
 
+/*
+ * Registration flags. This kernel does not implement them yet and refuses
+ * both with -EINVAL; the numbers are reserved so they keep their meaning.
+ */
+enum io_uring_zcrx_reg_flags {
+	ZCRX_REG_IMPORT			= 1,	/* share another ring's instance */
+	ZCRX_REG_NODEV			= 2,	/* an area with no device bound */
+};
+
 /* Argument of IORING_REGISTER_ZCRX_IFQ. */
 struct io_uring_zcrx_ifq_reg {
 	__u32	if_idx;
