@@ -46,11 +46,6 @@
 			 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32)
 #define AREA_PAGES	16
 #define RQ_ENTRIES	64
-/*
- * A closed ring lets go of its queue from its exit work, a little after
- * close() returns: registrations that must bind wait that long for it.
- */
-#define QUEUE_WAIT_MS	10000
 /* The ABI defines registration flags 1 and 2; this one it does not. */
 #define ZCRX_REG_UNDEFINED_FLAG	(1U << 2)
 /* A result slot a child never filled: it died before getting there. */
@@ -191,20 +186,6 @@ static int reg_register(struct io_uring *ring, struct reg *r)
 			  IORING_REGISTER_ZCRX_IFQ, r->arg, r->nr_args);
 
 	return ret < 0 ? -errno : ret;
-}
-
-/*
- * For registrations that reach the queue: a ring an earlier case closed
- * may still hold it (-EEXIST) until its exit work has run.
- */
-static int reg_register_wait(struct io_uring *ring, struct reg *r)
-{
-	long deadline = now_ms() + QUEUE_WAIT_MS;
-	int ret;
-
-	while ((ret = reg_register(ring, r)) == -EEXIST && now_ms() < deadline)
-		usleep(5000);
-	return ret;
 }
 
 static int drop_effective_cap(int cap)
@@ -721,7 +702,7 @@ static void child_memlock(int32_t *res)
 	res[1] = reg_register(&ring, &r);
 	reg_free(&r);
 	reg_init(&r, cfg.queue, under);
-	res[2] = reg_register_wait(&ring, &r);
+	res[2] = reg_register(&ring, &r);
 }
 
 static void test_memlock(void)
@@ -760,7 +741,7 @@ static void test_ifq_read_only(void)
 	ring_open(&ring, RING_FLAGS);
 	reg_init(&r, cfg.queue, AREA_PAGES);
 	r.arg = reg_read_only_copy(&r, &r.ifq, sizeof(r.ifq));
-	ret = reg_register_wait(&ring, &r);
+	ret = reg_register(&ring, &r);
 	report_errno("ifq_reg in read-only memory", ret, errs, NULL);
 
 	reg_init(&again, cfg.queue, AREA_PAGES);
@@ -790,7 +771,7 @@ static void test_area_read_only(void)
 	reg_init(&r, cfg.queue, AREA_PAGES);
 	ro = reg_read_only_copy(&r, &r.area, sizeof(r.area));
 	r.ifq.area_ptr = (uintptr_t)ro;
-	ret = reg_register_wait(&ring, &r);
+	ret = reg_register(&ring, &r);
 	report_errno("area_reg in read-only memory (rq_area_token is written back)",
 		     ret, errs, NULL);
 	io_uring_queue_exit(&ring);
@@ -809,7 +790,7 @@ static void test_region_read_only(void)
 	reg_init(&r, cfg.queue, AREA_PAGES);
 	ro = reg_read_only_copy(&r, &r.rd, sizeof(r.rd));
 	r.ifq.region_ptr = (uintptr_t)ro;
-	ret = reg_register_wait(&ring, &r);
+	ret = reg_register(&ring, &r);
 	report_errno("region_desc in read-only memory (mmap_offset is written back)",
 		     ret, errs, NULL);
 	io_uring_queue_exit(&ring);
@@ -830,7 +811,7 @@ static void test_queue_taken(void)
 	ring_open(&other, RING_FLAGS);
 	reg_init(&r, cfg.queue, AREA_PAGES);
 	reg_init(&r2, cfg.queue, AREA_PAGES);
-	ret = reg_register_wait(&owner, &r);
+	ret = reg_register(&owner, &r);
 	if (ret) {
 		ksft_print_msg("first instance: got %s\n",
 			       errname(ret, name, sizeof(name)));
@@ -957,7 +938,7 @@ static void test_kernel_region(void)
 	reg_init(&r, cfg.queue, AREA_PAGES);
 	r.ifq.rq_entries = 100;
 	r.rd.size = io_uring_zcrx_rq_region_size(100);
-	ret = reg_register_wait(&ring, &r);
+	ret = reg_register(&ring, &r);
 	if (ret)
 		ksft_print_msg("got %s\n", errname(ret, name, sizeof(name)));
 	result(!ret && check_eq("zcrx_id", r.ifq.zcrx_id, 0),
@@ -991,7 +972,7 @@ static void test_user_region(void)
 	reg_init(&r, cfg.queue, AREA_PAGES);
 	reg_use_user_region(&r);
 	r.ifq.rx_buf_len = page_size;
-	ret = reg_register_wait(&ring, &r);
+	ret = reg_register(&ring, &r);
 	ok = !ret;
 	if (ret)
 		ksft_print_msg("got %s\n", errname(ret, name, sizeof(name)));
@@ -1016,8 +997,8 @@ static void test_two_instances(void)
 	ring_open(&ring, RING_FLAGS);
 	reg_init(&r0, cfg.queue, AREA_PAGES);
 	reg_init(&r1, cfg.queue2, AREA_PAGES);
-	ret0 = reg_register_wait(&ring, &r0);
-	ret1 = reg_register_wait(&ring, &r1);
+	ret0 = reg_register(&ring, &r0);
+	ret1 = reg_register(&ring, &r1);
 	if (ret0 || ret1) {
 		ksft_print_msg("got %s and %s\n",
 			       errname(ret0, name0, sizeof(name0)),
@@ -1052,7 +1033,7 @@ static void test_failed_takes_no_id(void)
 		ksft_print_msg("failing registration: got %s\n",
 			       errname(ret, name, sizeof(name)));
 	reg_init(&good, cfg.queue, AREA_PAGES);
-	ret = reg_register_wait(&ring, &good);
+	ret = reg_register(&ring, &good);
 	if (ret)
 		ksft_print_msg("got %s\n", errname(ret, name, sizeof(name)));
 	result(!ret && check_eq("zcrx_id", good.ifq.zcrx_id, 0),
@@ -1063,20 +1044,20 @@ static void test_failed_takes_no_id(void)
 }
 
 /*
- * The queue comes free when the closed ring's exit work has run: report
- * how the first attempt right after close() went and how long it took.
+ * Closing a ring (its last reference: the rings and the refill ring
+ * unmapped) frees its queue before close() returns, so the very first
+ * attempt right after must bind.
  */
 static void test_rebind_after_close(void)
 {
 	struct io_uring ring;
 	struct reg r;
 	char name[32];
-	long start;
 	int ret;
 
 	ring_open(&ring, RING_FLAGS);
 	reg_init(&r, cfg.queue, AREA_PAGES);
-	ret = reg_register_wait(&ring, &r);
+	ret = reg_register(&ring, &r);
 	io_uring_queue_exit(&ring);
 	reg_free(&r);
 	if (ret) {
@@ -1090,15 +1071,10 @@ static void test_rebind_after_close(void)
 
 	ring_open(&ring, RING_FLAGS);
 	reg_init(&r, cfg.queue, AREA_PAGES);
-	start = now_ms();
 	ret = reg_register(&ring, &r);
 	ksft_print_msg("right after close(): %s\n",
 		       errname(ret, name, sizeof(name)));
-	if (ret == -EEXIST)
-		ret = reg_register_wait(&ring, &r);
-	ksft_print_msg("bound after %ld ms: %s\n", now_ms() - start,
-		       errname(ret, name, sizeof(name)));
-	result(!ret, "queue %u binds again after its ring is closed",
+	result(!ret, "queue %u binds again right after its ring is closed",
 	       cfg.queue);
 	io_uring_queue_exit(&ring);
 	reg_free(&r);
@@ -1117,7 +1093,7 @@ static void test_rq_entries(unsigned int ring_flags, unsigned int want,
 	reg_init(&r, cfg.queue, AREA_PAGES);
 	r.ifq.rq_entries = want;
 	r.rd.size = io_uring_zcrx_rq_region_size(used);
-	ret = reg_register_wait(&ring, &r);
+	ret = reg_register(&ring, &r);
 	if (ret)
 		ksft_print_msg("got %s\n", errname(ret, name, sizeof(name)));
 	result(!ret && check_eq("rq_entries", r.ifq.rq_entries, used), "%s",
