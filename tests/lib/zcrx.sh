@@ -88,3 +88,57 @@ zc_run() {
 	zc_check_gone || rc=1
 	return $rc
 }
+
+# zc_start NAME ZCRX_RX_ARGS...: zcrx_rx on B's device in the background,
+# its output in $zc_tmp/NAME; sets $zc_pid (zcrx_rx itself, as ip netns
+# exec execs it) and returns once it listens
+zc_start() {
+	local out=$zc_tmp/$1
+
+	shift
+	ip netns exec "$LN_NS_B" "$ZCRX_RX" -i "$LN_DEV_B" "$@" > "$out" 2>&1 &
+	zc_pid=$!
+	ln_wait 30 grep -q '^listening' "$out"
+}
+
+# zc_info PID KEY: KEY (zc_bytes, copy_bytes, rxq) of the zcrx instance in
+# the fdinfo of PID's ring
+zc_info() {
+	cat /proc/"$1"/fdinfo/* 2>/dev/null |
+		sed -n "s/^Zcrx[0-9]*:.* $2=\(-\?[0-9]*\).*/\1/p" | head -n 1
+}
+
+# zc_flowing PID: data reached PID's instance zero-copy
+zc_flowing() {
+	local zc
+
+	zc=$(zc_info "$1" zc_bytes)
+	[ "${zc:-0}" -gt 0 ]
+}
+
+# zc_exited PID: PID is gone or a zombie (a child of ours until wait)
+zc_exited() {
+	local state
+
+	state=$(ps -o stat= -p "$1")
+	[ -z "$state" ] || [ "${state#Z}" != "$state" ]
+}
+
+# zc_reap PID SECONDS: PID's exit status once it ends; a PID still running
+# after SECONDS is killed and the status is 124
+zc_reap() {
+	if ! ln_wait "$2" zc_exited "$1"; then
+		ktap_info "pid $1 still runs after $2 s, killed"
+		kill -9 "$1"
+		{ wait "$1"; } 2> /dev/null
+		return 124
+	fi
+	{ wait "$1"; } 2> /dev/null
+}
+
+# zc_no_pools NS DEV: DEV has no page pool left in NS (an unregistered
+# device's pools wait on NS's lo until their buffers come home)
+zc_no_pools() {
+	ln_flush_defer
+	[ -z "$(ln_pools "$1" "$2")" ]
+}
