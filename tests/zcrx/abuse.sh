@@ -20,17 +20,19 @@ zc_setup 3
 
 HOSTILE_QUEUE=2
 HOSTILE_PORT=9002
-# The hostile process stops after this long even if its stream stalled.
+# The hostile process stops after this long even if its stream stalled,
+# or after HOSTILE_CQES data completions (more than it gets in practice).
 HOSTILE_SECONDS=40
+HOSTILE_CQES=1M
 
 in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port $HOSTILE_PORT \
 	action $HOSTILE_QUEUE > /dev/null
 
 # The hostile side: its stream runs until $zc_tmp/hostile.stop exists.
-zc_start hostile -q $HOSTILE_QUEUE -p $HOSTILE_PORT -X 100M \
+zc_start hostile -q $HOSTILE_QUEUE -p $HOSTILE_PORT -X $HOSTILE_CQES \
 	-t $HOSTILE_SECONDS || ktap_info "the hostile zcrx_rx did not start"
 hostile=$zc_pid
-in_a "$PSTREAM" send -a "$LN_ADDR4_B" -p $HOSTILE_PORT \
+ip netns exec "$LN_NS_A" "$PSTREAM" send -a "$LN_ADDR4_B" -p $HOSTILE_PORT \
 	-u "$zc_tmp/hostile.stop" > /dev/null 2>&1 &
 hostile_send=$!
 ln_wait 30 zc_flowing $hostile || ktap_info "no data reached the hostile instance"
