@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# test-timeout: 450
 #
 # Lifetime of io_uring zero-copy receive buffers (zcrx ABI §7): a buffer the
 # user holds stays valid until the user returns it or the ring goes away,
