@@ -3,13 +3,15 @@
  * zcrx_rx: receive pattern streams with IORING_OP_RECV_ZC and check them.
  *
  *   zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES] [-A AREA]
- *           [-r RQ_ENTRIES] [-B BUDGET] [-s SLOW_US] [-U] [-t SECONDS]
+ *           [-r RQ_ENTRIES] [-B BUDGET [-1]] [-s SLOW_US] [-U] [-t SECONDS]
  *           [-H | -C] [-E] [-L LOOPS [-e EVERY]] [-X CQES]
  *
  * Registers a zcrx instance on rx queue QUEUE of IF, accepts CONNS
  * connections on PORT (sent by `pstream send`) and receives each with a
- * multishot RECV_ZC, or with single-shot requests of BUDGET bytes that are
- * re-armed. Every byte is checked against tests/lib/pattern.h through the
+ * multishot RECV_ZC, or with requests of BUDGET bytes that are re-armed:
+ * multishot requests as liburing-zcrx prepares them, or with -1 single-shot
+ * ones (no IORING_RECV_MULTISHOT, which our kernel takes and mainline's
+ * does not). Every byte is checked against tests/lib/pattern.h through the
  * area and every buffer goes back through the refill ring, after SLOW_US
  * microseconds each with -s. -U gives the refill ring user memory instead
  * of mmap()ing the kernel's. Prints one line per connection,
@@ -90,7 +92,7 @@ struct conn {
 struct opts {
 	const char *ifname;
 	int queue, port, nconns, slow_us, timeout_s;
-	bool v6, user_region, may_vanish;
+	bool v6, user_region, may_vanish, single_shot;
 	enum hold hold;
 	int64_t want;
 	size_t area_size;
@@ -255,6 +257,8 @@ static void arm(const struct opts *o, int i)
 		io_uring_prep_recv_zc(sqe, conns[i].fd, zcrx_id, o->budget);
 	else
 		io_uring_prep_recv_zc_multishot(sqe, conns[i].fd, zcrx_id);
+	if (o->single_shot)
+		sqe->ioprio &= ~IORING_RECV_MULTISHOT;
 	sqe->user_data = i;
 	conns[i].armed_at = conns[i].bytes;
 }
@@ -591,7 +595,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES]\n"
-		"               [-A AREA] [-r RQ_ENTRIES] [-B BUDGET] [-s SLOW_US]\n"
+		"               [-A AREA] [-r RQ_ENTRIES] [-B BUDGET [-1]] [-s SLOW_US]\n"
 		"               [-U] [-t SECONDS] [-H | -C] [-E]\n"
 		"               [-L LOOPS [-e EVERY]] [-X CQES]\n");
 	exit(2);
@@ -605,7 +609,7 @@ int main(int argc, char **argv)
 	bool ok = true;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:s:Ut:HCEL:e:X:")) != -1) {
+	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:1s:Ut:HCEL:e:X:")) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'q': o.queue = atoi(optarg); break;
@@ -618,6 +622,7 @@ int main(int argc, char **argv)
 		case 'B': o.budget = parse_size(optarg); break;
 		case 's': o.slow_us = atoi(optarg); break;
 		case 'U': o.user_region = true; break;
+		case '1': o.single_shot = true; break;
 		case 't': o.timeout_s = atoi(optarg); break;
 		case 'H': o.hold = HOLD_FOREVER; break;
 		case 'C': o.hold = HOLD_UNTIL_CLOSE; break;
