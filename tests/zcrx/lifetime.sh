@@ -189,9 +189,9 @@ restart_case() {
 }
 
 # 6. One process, fresh rings: a stream of 1 MiB every 10th registration.
-# The ring's exit work unbinds the queue after close() returned; a small
-# area leaves the next registration little to do before it finds the
-# queue, so it must not depend on that work having run.
+# Closing a ring frees its queue before close() returns; a small area
+# leaves the next registration little to do before it reaches the queue,
+# so a queue freed any later (by the exit work) would show as -EEXIST.
 reregister_case() {
 	local rc=0 sender i
 
