@@ -4,8 +4,13 @@
 # command the host left in $ZCRX_IO/cmd (or a shell), record its exit
 # status and reset the machine (QEMU runs with -no-reboot, so it exits).
 #
-# The kernel passes ZCRX_IO, ZCRX_CWD and ZCRX_MODE (cmd or shell) from its
-# command line.
+# The kernel passes ZCRX_IO, ZCRX_CWD and ZCRX_MODE (cmd, shell or probe)
+# from its command line.
+#
+# For the host's watchdog (scripts/vm.sh): "zcrx-vm: userspace up" in the
+# kernel log ends the boot phase, and while a command runs the guest
+# rewrites $ZCRX_IO/heartbeat every few seconds. The probe mode stops right
+# after the marker: it only shows that the kernel reaches userspace.
 
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 HOME=/tmp
@@ -15,6 +20,10 @@ export PATH HOME TERM
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+echo "zcrx-vm: userspace up" > /dev/kmsg
+if [ "$ZCRX_MODE" = probe ]; then
+	echo b > /proc/sysrq-trigger
+fi
 mkdir -p /dev/pts /dev/shm /dev/hugepages
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
@@ -44,6 +53,13 @@ echo 1 > /proc/sys/kernel/sysrq
 cd "$ZCRX_CWD" || cd /
 
 if [ "$ZCRX_MODE" = cmd ]; then
+	# The heartbeat; a command that wants to look stuck kills it
+	# (the pid is in /run/zcrx-heartbeat.pid).
+	while :; do
+		cat /proc/uptime > "$ZCRX_IO/heartbeat"
+		sleep 5
+	done < /dev/null > /dev/null 2>&1 &
+	echo $! > /run/zcrx-heartbeat.pid
 	if [ -f "$ZCRX_IO/cmd" ]; then
 		bash "$ZCRX_IO/cmd" < /dev/null > /dev/ttyS0 2>&1
 		echo $? > "$ZCRX_IO/rc"
