@@ -8,6 +8,13 @@
 #
 # A shell test that needs longer (the debug kernel is several times slower
 # than the release one) says so in a "# test-timeout: SECONDS" line.
+#
+# Each test's start and end times go to NNN.time (report.py lists the
+# slowest). Tests see ZCRX_DEBUG_KERNEL=1 on a kernel built with KASAN,
+# kmemleak or lockdep (0 otherwise; a ZCRX_DEBUG_KERNEL= on the kernel
+# command line, e.g. through VM_APPEND, overrides it): such a kernel is
+# there for coverage, not volume, and tests may move less data on it
+# (ktap_scale in tests/lib/ktap.sh).
 
 list=${1:?test list}
 limit=${2:-300}
@@ -19,6 +26,17 @@ kmsg() {
 }
 
 kmemleak=/sys/kernel/debug/kmemleak
+
+if [ -z "${ZCRX_DEBUG_KERNEL:-}" ]; then
+	ZCRX_DEBUG_KERNEL=0
+	if [ -e $kmemleak ] ||
+		zcat /proc/config.gz 2>/dev/null |
+		grep -qE '^CONFIG_(KASAN|DEBUG_KMEMLEAK|PROVE_LOCKING)=y'; then
+		ZCRX_DEBUG_KERNEL=1
+	fi
+fi
+export ZCRX_DEBUG_KERNEL
+echo "# ZCRX_DEBUG_KERNEL=$ZCRX_DEBUG_KERNEL"
 # Reports are only for objects older than kmemleak's minimum age (5 s); the
 # last scan must come at least that long after the last test ends.
 kmemleak_scan() {
@@ -48,10 +66,13 @@ while read -r test; do
 	kmsg "start $name"
 	echo "# running $name"
 	t=$(test_timeout "$test")
+	start=$(date +%s.%N)
+	echo "$start" > "$out/$id.time"
 	(cd "$(dirname "$test")" && timeout -k 5 "$t" "$test") \
 		> "$out/$id.out" 2>&1 < /dev/null
 	rc=$?
 	echo $rc > "$out/$id.rc"
+	echo "$start $(date +%s.%N)" > "$out/$id.time"
 	kmsg "end $name rc=$rc"
 	[ $rc -eq 124 ] && echo "# $name timed out after ${t}s" >> "$out/$id.out"
 done < "$list"

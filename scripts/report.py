@@ -21,7 +21,15 @@ prints the closing line.
                                       leaves it
   report.py expect-splat RUNDIR NAME  the runner's self-check: this run must
                                       be judged failed because of a splat
+  report.py timing PHASES RUNDIR...   wall clock per phase (PHASES: lines
+                                      "name<TAB>seconds<TAB>status" from
+                                      check.sh) and the ten slowest tests
+                                      of each run
   report.py summary FILE...           closing line; exit 1 on any failure
+
+A VM that scripts/vm.sh had to stop (stuck, QEMU error, time limit, no exit
+status) left RUNDIR/vm-error; it becomes a failed record "vm NAME" with the
+reason, the phase and the last kernel line.
 """
 
 import os
@@ -222,10 +230,26 @@ def read(path):
         return ""
 
 
+def vm_error_records(rundir, kernel):
+    """Why vm.sh stopped the VM, if it did: first line the reason and
+    phase, then the last kernel lines."""
+    text = read(os.path.join(rundir, "vm-error"))
+    if not text.strip():
+        return []
+    lines = [l.rstrip("\r") for l in text.splitlines()]
+    what = lines[0].removeprefix("stopped: ")
+    kernel_lines = [l.strip() for l in lines[1:] if l.strip()]
+    if kernel_lines:
+        what += f"; last kernel line: {kernel_lines[-1][:160]}"
+    name = f"vm {os.path.basename(os.path.normpath(rundir))}"
+    return [Record("fail", kernel, name, what)]
+
+
 def evaluate_run(rundir, kernel):
     lines = strip_log(read(os.path.join(rundir, "kernel.log")))
     io = os.path.join(rundir, "io")
-    records = kunit_records(kernel, lines)
+    records = vm_error_records(rundir, kernel)
+    records += kunit_records(kernel, lines)
     records += selftest_records(kernel, os.path.join(io, "results"))
     records += splat_records(kernel, lines, read(os.path.join(io, "kmemleak.txt")))
     return records
@@ -279,10 +303,74 @@ def cmd_expect_splat(rundir, name):
     if splats and failed:
         rec = Record("pass", "runner", name, splats[0].detail[:80])
     else:
+        stopped = [r for r in records if r.name.startswith("vm ")]
+        why = f"; {stopped[0].detail}" if stopped else ""
         rec = Record("fail", "runner", name,
-                     "a deliberate splat was not detected in the kernel log")
+                     "a deliberate splat was not detected in the kernel log"
+                     + why)
     print(rec.line())
     write_records(rundir, [rec])
+    return 0
+
+
+def test_times(rundir):
+    """(seconds, test) for every selftest that recorded its start and
+    end (guest-tests.sh writes NNN.time: "START END")."""
+    resultdir = os.path.join(rundir, "io", "results")
+    times = []
+    if not os.path.isdir(resultdir):
+        return times
+    for entry in os.listdir(resultdir):
+        if not entry.endswith(".time"):
+            continue
+        base = os.path.join(resultdir, entry[:-5])
+        fields = read(base + ".time").split()
+        name = read(base + ".name").strip() or entry[:-5]
+        if len(fields) == 2:
+            try:
+                times.append((float(fields[1]) - float(fields[0]), name))
+            except ValueError:
+                pass
+        elif len(fields) == 1:
+            times.append((None, name))
+    return times
+
+
+def clock(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 60:d}:{seconds % 60:02d}"
+
+
+def cmd_timing(phases, rundirs):
+    """The time table: each phase of the run, then per kernel VM the ten
+    slowest tests."""
+    rows = []
+    for line in read(phases).splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 2:
+            try:
+                rows.append((fields[0], float(fields[1]),
+                             fields[2] if len(fields) > 2 else "0"))
+            except ValueError:
+                pass
+    if rows:
+        print("# wall clock per phase (min:s)")
+        for name, seconds, status in rows:
+            note = "" if status == "0" else f"  (status {status})"
+            print(f"#   {clock(seconds):>6}  {name}{note}")
+        print(f"#   {clock(sum(r[1] for r in rows)):>6}  total")
+    for rundir in rundirs:
+        times = test_times(rundir)
+        if not times:
+            continue
+        kernel = os.path.basename(os.path.normpath(rundir))
+        done = sorted((t for t in times if t[0] is not None), reverse=True)
+        print(f"# slowest tests on {kernel} (min:s), "
+              f"{len(done)} tests in {clock(sum(t[0] for t in done))}")
+        for seconds, name in done[:10]:
+            print(f"#   {clock(seconds):>6}  {name}")
+        for _, name in (t for t in times if t[0] is None):
+            print(f"#   {'-':>6}  {name} (did not finish)")
     return 0
 
 
@@ -309,6 +397,8 @@ def main(argv):
         return cmd_host_run(argv[1], argv[2])
     if len(argv) == 3 and argv[0] == "expect-splat":
         return cmd_expect_splat(argv[1], argv[2])
+    if len(argv) >= 2 and argv[0] == "timing":
+        return cmd_timing(argv[1], argv[2:])
     if argv and argv[0] == "summary":
         return cmd_summary(argv[1:])
     print(__doc__, file=sys.stderr)
