@@ -1,43 +1,134 @@
 #!/bin/bash
-# make check: the host unit tests, the runner's self-check, then every
-# test on every kernel, then one closing line. Exits non-zero if anything
-# failed or splatted.
+# make check: build (when -b is given), the host unit tests, the runner's
+# self-checks, then every test on every kernel; a table of where the time
+# went, then one closing line. Exits non-zero if anything failed or
+# splatted.
 #
-# Usage: scripts/check.sh TREE NAME=BZIMAGE...   (the first kernel also
-#        runs the runner self-check)
+# Usage: scripts/check.sh [-b MAKE] TREE NAME=BZIMAGE...
+#   -b MAKE  build first, one timed phase each: MAKE tree,
+#            MAKE kernel-NAME for each kernel, MAKE userspace
+#   The first kernel also runs the VM self-check and the accelerator probe.
+# Environment: VM_TIMEOUT (per VM, default 3000 s), VM_STALL (see vm.sh),
+# ACCEL (see kvm-probe.sh).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 list=$top/build/tests/list
 records=()
 timeout=${VM_TIMEOUT:-3000}
+check=$top/build/check
+phases=$check/phases.tsv
 
-# Run a VM and say so if it ended badly; its results are judged either way.
-boot() {
-	local name=$1 kernel=$2 cmd=$3 rc
-	"$top/scripts/vm.sh" -k "$kernel" -n "$name" -t "$timeout" -c "$cmd"
-	rc=$?
-	[[ $rc -eq 0 ]] || echo "check: VM '$name' exited with status $rc" >&2
-}
+build_make=
+while getopts "b:" opt; do
+	case $opt in
+	b) build_make=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
 
 tree=${1:?tree}
 shift
 first=${1%%=*}
 first_kernel=${1#*=}
+vm_dirs=()
+
+mkdir -p "$check"
+: > "$phases"
+
+# timed NAME CMD...: run CMD as one phase of the time table.
+timed() {
+	local name=$1 t0 rc
+	shift
+	t0=$EPOCHREALTIME
+	"$@"
+	rc=$?
+	awk -v n="$name" -v a="$t0" -v b="$EPOCHREALTIME" -v rc="$rc" \
+		'BEGIN { printf "%s\t%.1f\t%s\n", n, b - a, rc }' >> "$phases"
+	return $rc
+}
+
+# finish: the time table, then the closing line (always the last line).
+finish() {
+	echo "== time"
+	"$top/scripts/report.py" timing "$phases" "${vm_dirs[@]}"
+	"$top/scripts/report.py" summary "${records[@]}"
+	exit $?
+}
+
+# build NAME TARGET: one make target as one phase. Targets built by the
+# earlier phases are not remade (-o): their prerequisites would otherwise
+# run again (a no-op kbuild still costs half a minute) and count here.
+# A build step that fails ends the run: nothing after it can be trusted.
+built=()
+build() {
+	local name=$1 target=$2
+	echo "== build: $name"
+	if timed "$name" "$build_make" -s -C "$top" "${built[@]}" "$target"; then
+		built+=(-o "$target")
+		return 0
+	fi
+	printf 'fail\tbuild\t%s\tmake %s failed\n' "$name" "$target" \
+		> "$check/build.tsv"
+	echo "FAIL  build    $name  (make $target failed)"
+	records+=("$check/build.tsv")
+	finish
+}
+
+# Run a VM and say so if it ended badly; its results are judged either way
+# (a VM that vm.sh stopped leaves vm-error, which report.py turns into a
+# failure naming the phase).
+boot() {
+	local name=$1 kernel=$2 cmd=$3 rc
+	vm_dirs+=("$top/build/vm/$name")
+	timed "vm $name" "$top/scripts/vm.sh" -k "$kernel" -n "$name" \
+		-t "$timeout" -c "$cmd"
+	rc=$?
+	[[ $rc -eq 0 ]] || echo "check: VM '$name' exited with status $rc" >&2
+}
+
+if [[ -n $build_make ]]; then
+	build "deps+tree" tree
+	for spec in "$@"; do
+		build "kernel ${spec%%=*}" "kernel-${spec%%=*}"
+	done
+	build userspace userspace
+fi
 
 echo "== checkpatch --strict on kernel/"
-mkdir -p "$top/build/check"
-"$top/scripts/checkpatch.sh" "$tree" "$top/build/check/checkpatch.tsv"
-records+=("$top/build/check/checkpatch.tsv")
+timed checkpatch "$top/scripts/checkpatch.sh" "$tree" "$check/checkpatch.tsv"
+records+=("$check/checkpatch.tsv")
 
 echo "== host: liburing-zcrx unit tests"
-host=$top/build/check/host
+host=$check/host
 rm -rf "$host"
 mkdir -p "$host"
-make -s -C "$top/liburing" O="$top/build/liburing" RESULTS="$host/results" \
-	check > "$host/make.log" 2>&1
+timed "host unit tests" make -s -C "$top/liburing" O="$top/build/liburing" \
+	RESULTS="$host/results" check > "$host/make.log" 2>&1
 "$top/scripts/report.py" host-run "$host" host
 records+=("$host/records.tsv")
+
+# The runner's own checks, on the host with a fake QEMU, in seconds: a KVM
+# that hangs is rejected, a silent guest is stopped within its bound.
+echo "== runner self-check: stuck guests and a half-working KVM (host)"
+rig=$check/rig
+rm -rf "$rig"
+mkdir -p "$rig/results"
+echo rig/selfcheck > "$rig/results/001.name"
+timed "runner self-check (host)" "$top/tests/rig/host/selfcheck.sh" \
+	> "$rig/results/001.out" 2>&1
+echo $? > "$rig/results/001.rc"
+"$top/scripts/report.py" host-run "$rig" runner
+records+=("$rig/records.tsv")
+
+# Once per run, before the first VM: which accelerator, and why. The VMs
+# then use that answer (ACCEL), so nothing probes twice.
+echo "== accelerator"
+timed "accelerator probe" "$top/scripts/kvm-probe.sh" "$first_kernel" \
+	> "$check/accel"
+ACCEL=$(cat "$check/accel")
+export ACCEL=${ACCEL:-tcg}
 
 echo "== runner self-check: a deliberate WARNING must fail a run"
 boot selfcheck "$first_kernel" \
@@ -55,4 +146,4 @@ for spec in "$@"; do
 	records+=("$top/build/vm/$name/records.tsv")
 done
 
-"$top/scripts/report.py" summary "${records[@]}"
+finish
