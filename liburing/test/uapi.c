@@ -34,7 +34,7 @@ int main(void)
 	struct io_uring_sqe sqe;
 	__u32 word;
 
-	ktap_plan(18);
+	ktap_plan(19);
 	ktap_result(LIBURING_ZCRX_COMPAT_UAPI == COMPAT_UAPI,
 		    "RECV_ZC, ZCRX_IFQ and the region descriptor are from %s",
 		    source(COMPAT_UAPI));
@@ -52,6 +52,9 @@ int main(void)
 		    IORING_ZCRX_AREA_MASK == ~((1ULL << 48) - 1),
 		    "area id in bits 48..63");
 	ktap_result(IORING_ZCRX_AREA_DMABUF == 1, "IORING_ZCRX_AREA_DMABUF is 1");
+	ktap_result(ZCRX_REG_IMPORT == 1 && ZCRX_REG_NODEV == 2 &&
+		    sizeof(enum zcrx_reg_flags) == sizeof(int),
+		    "enum zcrx_reg_flags: ZCRX_REG_IMPORT 1, ZCRX_REG_NODEV 2");
 
 	ktap_result(SIZE(io_uring_zcrx_rqe, 16) && AT(io_uring_zcrx_rqe, off, 0) &&
 		    AT(io_uring_zcrx_rqe, len, 8) && AT(io_uring_zcrx_rqe, __pad, 12),
@@ -84,8 +87,10 @@ int main(void)
 		    AT(io_uring_zcrx_ifq_reg, offsets, 32) &&
 		    AT(io_uring_zcrx_ifq_reg, zcrx_id, 64) &&
 		    AT(io_uring_zcrx_ifq_reg, rx_buf_len, 68) &&
-		    AT(io_uring_zcrx_ifq_reg, __resv, 72),
-		    "io_uring_zcrx_ifq_reg layout");
+		    AT(io_uring_zcrx_ifq_reg, event_desc, 72) &&
+		    AT(io_uring_zcrx_ifq_reg, __resv, 80) &&
+		    sizeof(((struct io_uring_zcrx_ifq_reg *)0)->__resv) == 16,
+		    "io_uring_zcrx_ifq_reg layout (revision 2: event_desc at 72, __resv[2])");
 	ktap_result(SIZE(io_uring_region_desc, 64) &&
 		    AT(io_uring_region_desc, user_addr, 0) &&
 		    AT(io_uring_region_desc, size, 8) &&

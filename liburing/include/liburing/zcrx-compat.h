@@ -23,8 +23,10 @@
  * is the same 32 bits as file_index), and LIBURING_ZCRX_COMPAT_STRUCTS is 1
  * if the zcrx structs are the copy below.
  *
- * Whatever the source, the static asserts at the end hold every number and
- * layout to the ABI, so a wrong copy does not build.
+ * Whatever the source, the static asserts at the end hold every number,
+ * layout and enum tag to revision 2 of the ABI, so a wrong copy does not
+ * build; neither do the revision 1 headers (__resv[3] where event_desc and
+ * __resv[2] are now).
  */
 #ifndef LIBURING_ZCRX_COMPAT_H
 #define LIBURING_ZCRX_COMPAT_H
@@ -146,10 +148,10 @@ struct io_uring_zcrx_area_reg {
 	__u64	__resv2[2];
 };
 
-/* Registration flags, reserved: our 6.12 kernel refuses both. */
-enum io_uring_zcrx_reg_flags {
-	ZCRX_REG_IMPORT			= 1,
-	ZCRX_REG_NODEV			= 2,
+/* Registration flags; the 6.12 kernel refuses both for now. */
+enum zcrx_reg_flags {
+	ZCRX_REG_IMPORT			= 1,	/* share an exported instance */
+	ZCRX_REG_NODEV			= 2,	/* an area and no device */
 };
 
 /* Argument of IORING_REGISTER_ZCRX_IFQ. */
@@ -163,8 +165,15 @@ struct io_uring_zcrx_ifq_reg {
 	struct io_uring_zcrx_offsets offsets;	/* out */
 	__u32	zcrx_id;	/* out */
 	__u32	rx_buf_len;	/* in: 0 for the page size, out: used */
-	__u64	__resv[3];
+	__u64	event_desc;	/* struct zcrx_event_desc *, or 0 */
+	__u64	__resv[2];
 };
+
+/*
+ * The kernel's <linux/io_uring/zcrx.h> has the same guard: if it is
+ * included after this copy, it adds nothing instead of redefining.
+ */
+#define LINUX_IO_URING_ZCRX_H
 #endif /* LIBURING_ZCRX_COMPAT_STRUCTS */
 
 #ifdef __cplusplus
@@ -186,6 +195,11 @@ LIBURING_ZCRX_ASSERT(IORING_RECV_MULTISHOT == 2);
 LIBURING_ZCRX_ASSERT(IORING_ZCRX_AREA_SHIFT == 48);
 LIBURING_ZCRX_ASSERT(IORING_ZCRX_AREA_MASK == 0xffff000000000000ULL);
 LIBURING_ZCRX_ASSERT(IORING_ZCRX_AREA_DMABUF == 1);
+LIBURING_ZCRX_ASSERT(ZCRX_REG_IMPORT == 1);
+LIBURING_ZCRX_ASSERT(ZCRX_REG_NODEV == 2);
+/* The enum tags are part of the interface too: these name them. */
+LIBURING_ZCRX_ASSERT(sizeof(enum io_uring_zcrx_area_flags) > 0);
+LIBURING_ZCRX_ASSERT(sizeof(enum zcrx_reg_flags) > 0);
 
 /* The SQE word RECV_ZC reads its zcrx id from, and the 32-byte CQE. */
 LIBURING_ZCRX_ASSERT(sizeof(struct io_uring_sqe) == 64);
@@ -230,7 +244,9 @@ LIBURING_ZCRX_LAYOUT(io_uring_zcrx_ifq_reg, region_ptr, 24);
 LIBURING_ZCRX_LAYOUT(io_uring_zcrx_ifq_reg, offsets, 32);
 LIBURING_ZCRX_LAYOUT(io_uring_zcrx_ifq_reg, zcrx_id, 64);
 LIBURING_ZCRX_LAYOUT(io_uring_zcrx_ifq_reg, rx_buf_len, 68);
-LIBURING_ZCRX_LAYOUT(io_uring_zcrx_ifq_reg, __resv, 72);
+LIBURING_ZCRX_LAYOUT(io_uring_zcrx_ifq_reg, event_desc, 72);
+LIBURING_ZCRX_LAYOUT(io_uring_zcrx_ifq_reg, __resv, 80);
+LIBURING_ZCRX_ASSERT(sizeof(((struct io_uring_zcrx_ifq_reg *)0)->__resv) == 16);
 
 LIBURING_ZCRX_ASSERT(sizeof(struct io_uring_region_desc) == 64);
 LIBURING_ZCRX_LAYOUT(io_uring_region_desc, user_addr, 0);
