@@ -55,7 +55,7 @@ static void check_fields(const char *what, const struct io_uring_sqe *sqe,
 int main(void)
 {
 	const int fd = 0x1234567;
-	const unsigned id = 0x89abcdef, budget = 0x7654321;
+	const unsigned id = 0x89abcdef, limit = 0x7654321;
 	const __u64 poison64 = 0xa5a5a5a5a5a5a5a5ULL;
 	const struct field fields[] = {
 		{ "opcode IORING_OP_RECV_ZC",	0, 1, 58 },
@@ -64,7 +64,7 @@ int main(void)
 		{ "fd",				4, 4, (__u64)fd },
 		{ "off/addr2",			8, 8, 0 },
 		{ "addr",			16, 8, 0 },
-		{ "len, the budget",		24, 4, budget },
+		{ "len, the read limit",	24, 4, limit },
 		{ "msg_flags",			28, 4, 0 },
 		{ "user_data, left to the caller", 32, 8, poison64 },
 		{ "buf_index",			40, 2, 0 },
@@ -76,10 +76,10 @@ int main(void)
 	const unsigned n = sizeof(fields) / sizeof(fields[0]);
 	struct io_uring_sqe sqe, multi, zero;
 
-	ktap_plan(n + 3);
+	ktap_plan(n + 4);
 
 	sqe = poisoned();
-	io_uring_prep_recv_zc(&sqe, fd, id, budget);
+	io_uring_prep_recv_zc(&sqe, fd, id, limit);
 	check_fields("recv_zc", &sqe, fields, n);
 
 	multi = poisoned();
@@ -87,16 +87,25 @@ int main(void)
 	zero = poisoned();
 	io_uring_prep_recv_zc(&zero, fd, id, 0);
 	ktap_result(!memcmp(&multi, &zero, sizeof(multi)),
-		    "recv_zc_multishot is recv_zc with budget 0");
+		    "recv_zc_multishot is recv_zc with no read limit (len 0)");
 	ktap_result(sqe_bytes(&multi, 24, 4) == 0 &&
 		    sqe_bytes(&multi, 2, 2) == IORING_RECV_MULTISHOT,
 		    "recv_zc_multishot: len 0 and multishot ioprio");
 
-	/* The kernel checks for UINT_MAX; the helper passes it on as is. */
+	/*
+	 * ABI revision 2: every len is a valid limit, UINT_MAX included, and
+	 * there is no single-shot mode, so nothing may filter or clear them.
+	 */
 	sqe = poisoned();
 	io_uring_prep_recv_zc(&sqe, fd, 0, ~0U);
 	ktap_result(sqe_bytes(&sqe, 24, 4) == 0xffffffff &&
-		    sqe_bytes(&sqe, 44, 4) == 0,
-		    "recv_zc: budget and zcrx id pass through unfiltered");
+		    sqe_bytes(&sqe, 44, 4) == 0 &&
+		    sqe_bytes(&sqe, 2, 2) == IORING_RECV_MULTISHOT,
+		    "recv_zc: read limit UINT_MAX passes through, still multishot");
+	sqe = poisoned();
+	io_uring_prep_recv_zc(&sqe, fd, 0, 1);
+	ktap_result(sqe_bytes(&sqe, 24, 4) == 1 &&
+		    sqe_bytes(&sqe, 2, 2) == IORING_RECV_MULTISHOT,
+		    "recv_zc: read limit 1 is multishot too");
 	return ktap_finish();
 }

@@ -64,14 +64,16 @@ unsigned io_uring_zcrx_rq_entries(size_t area_size, unsigned rx_buf_len);
 
 /*
  * Receive from TCP socket fd into the buffers of zcrx instance zcrx_id,
- * until EOF, an error, or once budget bytes arrived (budget 0: no limit).
- * Every data completion has IORING_CQE_F_MORE; the last one has not.
+ * until EOF, an error, or once len bytes arrived: len is a read limit for
+ * the whole request, 0 for none, and any value is valid. Every data
+ * completion has IORING_CQE_F_MORE; the last one has not (res 0, flags 0
+ * at the limit).
  */
 static inline void io_uring_prep_recv_zc(struct io_uring_sqe *sqe, int fd,
-					 unsigned zcrx_id, unsigned budget)
+					 unsigned zcrx_id, unsigned len)
 {
-	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, budget, 0);
-	/* The kernel takes RECV_ZC only as a multishot request. */
+	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, len, 0);
+	/* RECV_ZC is multishot only: the kernel refuses it without. */
 	sqe->ioprio = IORING_RECV_MULTISHOT;
 	/* sqe->zcrx_ifq_idx in newer headers: the same 32 bits at byte 44. */
 	sqe->file_index = zcrx_id;
