@@ -253,9 +253,9 @@ static void parse_options(struct config *c, int argc, char **argv)
 		case 'C': c->cq_entries = opt_uint(opt, optarg, 1, 1u << 20); break;
 		case 'B':
 			c->budget = opt_size(opt, optarg);
-			/* len is a u32 and UINT_MAX is refused by the kernel */
-			if (!c->budget || c->budget >= UINT32_MAX)
-				usage_error("-B wants a budget from 1 byte to 4G - 2");
+			/* a u32 read limit, every value valid (ABI rev. 2) */
+			if (!c->budget || c->budget > UINT32_MAX)
+				usage_error("-B wants a budget from 1 byte to 4G - 1");
 			break;
 		case 'n':
 			if (parse_size(optarg, &c->max_conns) || !c->max_conns)
