@@ -16,7 +16,9 @@
  * rule and expects the errno the ABI gives; where the ABI allows more than
  * one, any of them passes. The kernel checks in the order of section 3, so
  * an "order" case breaks two rules and expects the errno of the one checked
- * first. Then the registrations that succeed, and what they write back. Every case has a ring of its own and closes it at its end.
+ * first. Then the memory accounting (RLIMIT_MEMLOCK and VmPin, given back
+ * by every failure), the registrations that succeed, and what they write
+ * back. Every case has a ring of its own and closes it at its end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +56,8 @@
 #define CHILD_DIED	INT32_MIN
 /* 1 TiB, the largest area length the ABI accepts */
 #define AREA_LEN_MAX	(1ULL << 40)
+/* How long a closed ring may take to give its pinned pages back */
+#define UNPIN_TIMEOUT_MS	30000
 
 static struct {
 	unsigned int ifindex;
@@ -183,6 +187,22 @@ static void reg_free(struct reg *r)
 		munmap(r->ro_page, page_size);
 }
 
+/* Give the area @pages pages of fresh memory instead. */
+static void reg_resize_area(struct reg *r, size_t pages)
+{
+	munmap(r->area_mem, r->area_len);
+	r->area_len = pages * page_size;
+	r->area_mem = xmap(pages, PROT_READ | PROT_WRITE);
+	r->area.addr = (uintptr_t)r->area_mem;
+	r->area.len = r->area_len;
+}
+
+/* Pages of the area and of the refill ring region, as charged. */
+static long reg_pages(const struct reg *r)
+{
+	return (r->area.len + r->rd.size) / page_size;
+}
+
 /* The raw syscall: liburing's wrapper would not let nr_args be wrong. */
 static int reg_register(struct io_uring *ring, struct reg *r)
 {
@@ -190,6 +210,42 @@ static int reg_register(struct io_uring *ring, struct reg *r)
 			  IORING_REGISTER_ZCRX_IFQ, r->arg, r->nr_args);
 
 	return ret < 0 ? -errno : ret;
+}
+
+/* VmPin of /proc/self/status (the mm's pinned_vm) in pages, or -1. */
+static long vm_pin_pages(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024 / (long)page_size;
+}
+
+/*
+ * Poll VmPin until it is @want pages: a closed ring unpins its area once
+ * the page pools let go of the last buffer, which takes a moment. Returns
+ * the milliseconds it took, or -1 if it did not come within the timeout.
+ */
+static long wait_vm_pin(long want)
+{
+	long start = now_ms(), waited;
+
+	for (;;) {
+		waited = now_ms() - start;
+		if (vm_pin_pages() == want)
+			return waited;
+		if (waited > UNPIN_TIMEOUT_MS)
+			return -1;
+		usleep(5000);
+	}
 }
 
 static int drop_effective_cap(int cap)
@@ -209,7 +265,8 @@ static int drop_effective_cap(int cap)
 
 /*
  * Run @fn(@arg) in a child, for cases that change the credentials or limits
- * of the process. It fills @nr int results, which come back in @res.
+ * of the process, or need an mm of their own (VmPin starts at 0 in a new
+ * process). It fills @nr int results, which come back in @res.
  */
 static void in_child(void (*fn)(int32_t *res, const void *arg),
 		     const void *arg, int32_t *res, int nr)
@@ -973,6 +1030,371 @@ static void test_user_ns(void)
 		     res[1] ? res[1] : res[0], errs, NULL);
 }
 
+/* Memory accounting: RLIMIT_MEMLOCK and VmPin */
+
+/*
+ * Drop CAP_IPC_LOCK, then open the ring: its creator's missing capability
+ * is what makes io_uring charge RLIMIT_MEMLOCK, root's too.
+ */
+static bool ring_open_memlock(struct io_uring *ring, size_t limit_pages)
+{
+	struct rlimit lim = {
+		.rlim_cur = limit_pages * page_size,
+		.rlim_max = limit_pages * page_size,
+	};
+
+	if (drop_effective_cap(CAP_IPC_LOCK) || setrlimit(RLIMIT_MEMLOCK, &lim))
+		return false;
+	ring_open(ring, RING_FLAGS);
+	return true;
+}
+
+static bool set_memlock(size_t limit_pages)
+{
+	struct rlimit lim = {
+		.rlim_cur = limit_pages * page_size,
+		.rlim_max = limit_pages * page_size,
+	};
+
+	return !setrlimit(RLIMIT_MEMLOCK, &lim);
+}
+
+/*
+ * Close the ring of a registration that succeeded, and wait for its pages
+ * to be unpinned and uncharged (the pools let go of the area after the
+ * close), so that the next registration in this uid starts from nothing
+ * charged. RLIMIT_MEMLOCK counts per user, VmPin per process.
+ */
+static long close_and_wait(struct io_uring *ring, long vm_pin_before)
+{
+	long ms;
+
+	io_uring_queue_exit(ring);
+	ms = wait_vm_pin(vm_pin_before);
+	if (ms < 0)
+		ksft_print_msg("VmPin %ld pages %d s after close, want %ld\n",
+			       vm_pin_pages(), UNPIN_TIMEOUT_MS / 1000,
+			       vm_pin_before);
+	return ms;
+}
+
+/* A registration that fails after a charge, a pin or a bind. */
+struct failure {
+	const char *what;
+	void (*mutate)(struct reg *r);
+	int errs[MAX_ERRS];
+};
+
+static void area_32_pages(struct reg *r)
+{
+	reg_resize_area(r, 2 * AREA_PAGES);
+}
+
+static void if_idx_no_device(struct reg *r)
+{
+	r->ifq.if_idx = NO_DEVICE;
+}
+
+static const struct failure failures[] = {
+	{ "no device (region charged)", if_idx_no_device, { ENODEV } },
+	{ "a 32-page area over the limit (region charged)", area_32_pages,
+	  { ENOMEM } },
+	{ "an area with a hole (charged, pinning fails)", area_hole,
+	  { EFAULT } },
+	{ "rx_buf_len twice the area (refused after pinning)",
+	  rx_buf_len_twice_area, { ERANGE } },
+	{ "if_rxq out of range (area pinned and mapped)", rxq_out_of_range,
+	  { ERANGE } },
+	{ "ifq_reg read-only (write-back after the bind)", ifq_read_only,
+	  { EFAULT } },
+};
+
+/*
+ * Without CAP_IPC_LOCK, RLIMIT_MEMLOCK exactly the pages of a good
+ * registration (16-page area, 1-page kernel region). The failure must
+ * leave VmPin as it was, at once, and give back whatever it charged: the
+ * good registration right after it fits the limit only then.
+ * res[0]: the failure; res[1]: VmPin after it, less before;
+ * res[2]: the good one; res[3]: VmPin after it, less before.
+ */
+static void child_failure(int32_t *res, const void *arg)
+{
+	const struct failure *f = arg;
+	struct io_uring ring;
+	struct reg r, good;
+	long before;
+
+	reg_init(&good, cfg.queue, AREA_PAGES);
+	if (!ring_open_memlock(&ring, reg_pages(&good)))
+		return;
+	before = vm_pin_pages();
+	reg_init(&r, cfg.queue, AREA_PAGES);
+	f->mutate(&r);
+	res[0] = reg_register(&ring, &r);
+	res[1] = vm_pin_pages() - before;
+	res[2] = reg_register(&ring, &good);
+	res[3] = vm_pin_pages() - before;
+	if (!res[2])
+		close_and_wait(&ring, before);
+}
+
+static void test_failures(void)
+{
+	char name[32];
+	unsigned int i;
+	int32_t res[4];
+
+	for (i = 0; i < ARRAY_SIZE(failures); i++) {
+		const struct failure *f = &failures[i];
+		struct reg good;
+		bool ok;
+
+		reg_init(&good, cfg.queue, AREA_PAGES);
+		in_child(child_failure, f, res, 4);
+		ok = errno_allowed(res[0], f->errs) && res[1] == 0;
+		if (!ok)
+			ksft_print_msg("%s: got %s, VmPin %+d pages\n", f->what,
+				       errname(res[0], name, sizeof(name)),
+				       res[1]);
+		result(ok, "memlock: %s: -%s, VmPin unchanged", f->what,
+		       strerrorname_np(f->errs[0]));
+		ok = !res[2] && res[3] == reg_pages(&good);
+		if (!ok)
+			ksft_print_msg("then: got %s, VmPin %+d pages, want +%ld\n",
+				       errname(res[2], name, sizeof(name)),
+				       res[3], reg_pages(&good));
+		result(ok, "memlock: after %s, one of exactly RLIMIT_MEMLOCK (%ld pages) registers",
+		       f->what, reg_pages(&good));
+		reg_free(&good);
+	}
+}
+
+/*
+ * The region is charged like the area: with RLIMIT_MEMLOCK one page short
+ * of area + region the registration fails, at exactly area + region it
+ * succeeds. A region of 2 pages (256 entries), so that a region charged
+ * as 1 page would show. res[0]: one short; res[1]: exact; res[2]: VmPin
+ * after the second, less before.
+ */
+static void child_region_charge(int32_t *res, const void *arg)
+{
+	const bool *user_region = arg;
+	struct io_uring ring;
+	struct reg r;
+	long before;
+
+	reg_init(&r, cfg.queue, AREA_PAGES);
+	r.ifq.rq_entries = 256;
+	r.rd.size = io_uring_zcrx_rq_region_size(256);
+	if (*user_region)
+		reg_use_user_region(&r);
+	if (!ring_open_memlock(&ring, reg_pages(&r) - 1))
+		return;
+	before = vm_pin_pages();
+	res[0] = reg_register(&ring, &r);
+	if (!set_memlock(reg_pages(&r)))
+		return;
+	res[1] = reg_register(&ring, &r);
+	res[2] = vm_pin_pages() - before;
+	if (!res[1])
+		close_and_wait(&ring, before);
+}
+
+static void test_region_charge(void)
+{
+	static const int errs[MAX_ERRS] = { ENOMEM };
+	static const bool user[] = { false, true };
+	char name[32];
+	unsigned int i;
+	int32_t res[3];
+
+	for (i = 0; i < ARRAY_SIZE(user); i++) {
+		const char *kind = user[i] ? "user" : "kernel";
+		bool ok;
+
+		in_child(child_region_charge, &user[i], res, 3);
+		report_errno(user[i] ?
+			     "memlock: RLIMIT_MEMLOCK 1 page below area (16) + user region (2)" :
+			     "memlock: RLIMIT_MEMLOCK 1 page below area (16) + kernel region (2)",
+			     res[0], errs, NULL);
+		ok = !res[1] && res[2] == AREA_PAGES + 2;
+		if (!ok)
+			ksft_print_msg("got %s, VmPin %+d pages\n",
+				       errname(res[1], name, sizeof(name)),
+				       res[2]);
+		result(ok, "memlock: RLIMIT_MEMLOCK exactly area + %s region (18 pages): registered, VmPin +18",
+		       kind);
+	}
+}
+
+/*
+ * Order under RLIMIT_MEMLOCK (no CAP_IPC_LOCK, 8 pages): res[0] a 1 TiB
+ * area (size checked before the charge), res[1] 16 unmapped pages (charged
+ * before pinning), res[2] limit 0 and no device (the region is charged
+ * before the device lookup); res[3]: VmPin after all that, less before.
+ */
+static void child_memlock_order(int32_t *res, const void *arg)
+{
+	struct io_uring ring;
+	struct reg r;
+	long before;
+
+	if (!ring_open_memlock(&ring, AREA_PAGES / 2))
+		return;
+	before = vm_pin_pages();
+	reg_init(&r, cfg.queue, AREA_PAGES);
+	area_len_1t(&r);
+	res[0] = reg_register(&ring, &r);
+	reg_free(&r);
+	reg_init(&r, cfg.queue, AREA_PAGES);
+	area_unmapped(&r);
+	res[1] = reg_register(&ring, &r);
+	reg_free(&r);
+	if (!set_memlock(0))
+		return;
+	reg_init(&r, cfg.queue, AREA_PAGES);
+	r.ifq.if_idx = NO_DEVICE;
+	res[2] = reg_register(&ring, &r);
+	reg_free(&r);
+	res[3] = vm_pin_pages() - before;
+}
+
+static void test_memlock_order(void)
+{
+	static const int overflow[MAX_ERRS] = { EOVERFLOW };
+	static const int nomem[MAX_ERRS] = { ENOMEM };
+	int32_t res[4];
+
+	in_child(child_memlock_order, NULL, res, 4);
+	report_errno("order: area len 1 TiB over RLIMIT_MEMLOCK (size checked before the charge)",
+		     res[0], overflow, NULL);
+	report_errno("order: area of 16 unmapped pages over RLIMIT_MEMLOCK of 8 (charged before pinning)",
+		     res[1], nomem, NULL);
+	report_errno("order: RLIMIT_MEMLOCK 0, if_idx of no device (the region is charged first)",
+		     res[2], nomem, NULL);
+	if (res[3])
+		ksft_print_msg("VmPin after the refused charges: %+d pages\n",
+			       res[3]);
+	result(!res[3], "memlock: refused charges pin nothing, VmPin unchanged");
+}
+
+/*
+ * With CAP_IPC_LOCK nothing is charged to RLIMIT_MEMLOCK, but VmPin counts
+ * the pinned pages all the same: area and region (a 2-page user region
+ * here, pinned too). res[0]: the registration; res[1]: VmPin after it,
+ * less before; res[2]: ms until closing the ring brought VmPin back.
+ */
+static void child_vm_pin(int32_t *res, const void *arg)
+{
+	const bool *user_region = arg;
+	struct io_uring ring;
+	struct reg r;
+	long before = vm_pin_pages();
+
+	ring_open(&ring, RING_FLAGS);
+	reg_init(&r, cfg.queue, AREA_PAGES);
+	r.ifq.rq_entries = 256;
+	r.rd.size = io_uring_zcrx_rq_region_size(256);
+	if (*user_region)
+		reg_use_user_region(&r);
+	res[0] = reg_register(&ring, &r);
+	res[1] = vm_pin_pages() - before;
+	if (res[0])
+		return;
+	res[2] = close_and_wait(&ring, before);
+}
+
+static void test_vm_pin(void)
+{
+	static const bool user[] = { false, true };
+	char name[32];
+	unsigned int i;
+	int32_t res[3];
+
+	for (i = 0; i < ARRAY_SIZE(user); i++) {
+		const char *kind = user[i] ? "user" : "kernel";
+		bool ok;
+
+		in_child(child_vm_pin, &user[i], res, 3);
+		ok = !res[0] && res[1] == AREA_PAGES + 2;
+		if (!ok)
+			ksft_print_msg("got %s, VmPin %+d pages\n",
+				       errname(res[0], name, sizeof(name)),
+				       res[1]);
+		result(ok, "VmPin: with CAP_IPC_LOCK, area (16) and %s region (2) raise it by 18 pages",
+		       kind);
+		if (res[2] >= 0)
+			ksft_print_msg("VmPin back %d ms after close\n", res[2]);
+		result(res[2] >= 0,
+		       "VmPin: closing the ring brings it back once the pools drain (%s region)",
+		       kind);
+	}
+}
+
+/* Huge pages: an area physically contiguous for sure */
+
+static size_t huge_page_size(void)
+{
+	char line[128];
+	size_t kb = 0;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %zu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/*
+ * One huge page is one contiguous run: rx_buf_len the huge page size
+ * passes the -ERANGE check, and then meets 6.12's -EOPNOTSUPP for any
+ * non-zero buffer size; twice that is longer than the run.
+ */
+static void test_huge_area(void)
+{
+	static const int unsupported[MAX_ERRS] = { EOPNOTSUPP };
+	static const int range[MAX_ERRS] = { ERANGE };
+	size_t huge = huge_page_size();
+	struct io_uring ring;
+	struct reg r;
+	void *mem = MAP_FAILED;
+	int i, ret;
+
+	if (huge)
+		mem = mmap(NULL, huge, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (mem == MAP_FAILED) {
+		skip("no huge page reserved (vm.nr_hugepages)",
+		     "huge-page area, rx_buf_len the huge page size: -EOPNOTSUPP");
+		skip("no huge page reserved (vm.nr_hugepages)",
+		     "huge-page area, rx_buf_len twice the huge page size: -ERANGE");
+		return;
+	}
+	for (i = 1; i <= 2; i++) {
+		ring_open(&ring, RING_FLAGS);
+		reg_init(&r, cfg.queue, AREA_PAGES);
+		munmap(r.area_mem, r.area_len);
+		r.area_mem = NULL;
+		r.area.addr = (uintptr_t)mem;
+		r.area.len = huge;
+		r.ifq.rx_buf_len = i * huge;
+		ret = reg_register(&ring, &r);
+		if (i == 1)
+			report_errno("huge-page area, rx_buf_len the huge page size (contiguous, 6.12 cannot pass it on)",
+				     ret, unsupported, NULL);
+		else
+			report_errno("huge-page area, rx_buf_len twice the huge page size",
+				     ret, range, NULL);
+		io_uring_queue_exit(&ring);
+		reg_free(&r);
+	}
+	munmap(mem, huge);
+}
+
 /* Write-back: the kernel binds the queue, then cannot report the results */
 
 /*
@@ -1380,6 +1802,11 @@ struct scenario {
 static const struct scenario scenarios[] = {
 	{ test_no_net_admin, 2 },
 	{ test_user_ns, 3 },
+	{ test_memlock_order, 4 },
+	{ test_failures, 2 * ARRAY_SIZE(failures) },
+	{ test_region_charge, 4 },
+	{ test_vm_pin, 4 },
+	{ test_huge_area, 2 },
 	{ test_ifq_read_only, 2 },
 	{ test_area_read_only, 2 },
 	{ test_region_read_only, 2 },

@@ -6,7 +6,8 @@
 # device set up the way a user sets up a physical NIC for zcrx (three
 # channels, tcp-data-split on) and prints the KTAP output itself. No
 # traffic: registration only. A second pair, tcp-data-split left off,
-# gives it a queue it must refuse.
+# gives it a queue it must refuse, and one huge page an area that is
+# physically contiguous for sure.
 source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/loopnic.sh"
 
@@ -15,11 +16,14 @@ QUEUES=3
 SPLIT_OFF_ID=$((LN_ID + 1))
 SPLIT_OFF_A=lnc0
 SPLIT_OFF_B=lnd0
+HUGEPAGES=/proc/sys/vm/nr_hugepages
+hugepages_before=$(cat "$HUGEPAGES" 2>/dev/null)
 
 cleanup() {
 	ln_cleanup
 	# moving its B end may have failed, and A stays in this namespace
 	echo "$SPLIT_OFF_ID" > /sys/bus/loopnic/del_pair 2>/dev/null
+	[ -n "$hugepages_before" ] && echo "$hugepages_before" > "$HUGEPAGES"
 	return 0
 }
 trap cleanup EXIT
@@ -40,6 +44,10 @@ split_off=()
 if split_off_pair; then
 	split_off=(-s "$SPLIT_OFF_B")
 fi
+# one more huge page than the system had; zcrx_reg skips those cases
+# without it
+[ -n "$hugepages_before" ] &&
+	echo $((hugepages_before + 1)) > "$HUGEPAGES" 2>/dev/null
 
 # Not exec: the trap must still run.
 in_b "$ZCRX_REG" -i "$LN_DEV_B" -q 1 -Q 2 "${split_off[@]}"
