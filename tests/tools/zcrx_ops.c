@@ -5,8 +5,9 @@
  *   zcrx_ops -i IF -q QUEUE -Q OTHER_QUEUE -p PORT
  *
  * Registers a zcrx instance on rx queue QUEUE of IF and drives requests on
- * TCP connections over 127.0.0.1: what prep refuses, the end of a stream
- * (EOF, a spent budget, a reset, the reader's own shutdown) and a CQ too
+ * TCP connections over 127.0.0.1: what prep refuses (ABI revision 2: no
+ * request without IORING_RECV_MULTISHOT), the end of a stream (EOF, a
+ * reached read limit, a reset, the reader's own shutdown) and a CQ too
  * small for the data. Nothing sent over lo lands in the instance's
  * buffers, so every byte comes through the copy fallback, and every byte
  * is checked against tests/lib/pattern.h.
@@ -14,7 +15,8 @@
  * Then a second instance goes on OTHER_QUEUE of the same ring, and one
  * connection on PORT, whose flow the NIC steers to QUEUE (`pstream send`
  * of a pattern stream from the other end of the pair), is read first with
- * the wrong instance, then with the right one. Prints KTAP.
+ * the wrong instance, then with the right one, zero-copy, in read limits
+ * that end requests in the middle of a buffer. Prints KTAP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,7 +68,11 @@ struct stream {
 	uint64_t bad;		/* bytes that do not match the pattern */
 	int64_t first_bad;
 	int res;		/* of the completion without F_MORE */
+	unsigned int flags;	/* and its flags */
 	bool ended;		/* that completion came */
+	unsigned int cqes;	/* data completions of the current request */
+	uint64_t first_off;	/* its first one's offset in the area */
+	uint64_t end_off;	/* and where its last one ended */
 };
 
 static void setup_ring(void)
@@ -186,15 +192,14 @@ static struct io_uring_sqe *get_sqe(void)
 	return sqe;
 }
 
-static void arm(struct stream *s, int fd, unsigned int budget,
-		bool multishot)
+/* A request on @fd with read limit @limit (0: none). */
+static void arm(struct stream *s, int fd, unsigned int limit)
 {
 	struct io_uring_sqe *sqe = get_sqe();
 
 	s->ended = false;
-	io_uring_prep_recv_zc(sqe, fd, s->inst->id, budget);
-	if (!multishot)
-		sqe->ioprio = 0;
+	s->cqes = 0;
+	io_uring_prep_recv_zc(sqe, fd, s->inst->id, limit);
 	sqe->user_data = fd;
 	io_uring_submit(&ring);
 }
@@ -203,6 +208,11 @@ static void arm(struct stream *s, int fd, unsigned int budget,
 static void take_data(struct stream *s, const struct io_uring_cqe *cqe)
 {
 	const uint8_t *data = io_uring_zcrx_cqe_data(cqe, s->inst->area);
+	uint64_t off = io_uring_zcrx_cqe(cqe)->off & ~IORING_ZCRX_AREA_MASK;
+
+	if (!s->cqes++)
+		s->first_off = off;
+	s->end_off = off + cqe->res;
 
 	s->bad += pattern_check(data, s->bytes, cqe->res, &s->first_bad);
 	s->bytes += cqe->res;
@@ -228,6 +238,7 @@ static bool reap(struct stream *s, int ms)
 			take_data(s, cqe);
 		} else {
 			s->res = cqe->res;
+			s->flags = cqe->flags;
 			s->ended = true;
 		}
 		io_uring_cqe_seen(&ring, cqe);
@@ -254,7 +265,7 @@ static unsigned int receive_all(struct stream *s, int fd, size_t len)
 		if (!s->ended || s->res != -ENOSPC || full > len / 4096)
 			return full;
 		full++;
-		arm(s, fd, 0, true);
+		arm(s, fd, 0);
 	}
 }
 
@@ -275,7 +286,9 @@ static void set_addr2(struct io_uring_sqe *sqe) { sqe->off = 1; }
 static void set_addr3(struct io_uring_sqe *sqe) { sqe->addr3 = 1; }
 static void set_msg_flags(struct io_uring_sqe *sqe) { sqe->msg_flags = MSG_WAITALL; }
 static void set_ioprio(struct io_uring_sqe *sqe) { sqe->ioprio |= 1 << 7; }
-static void set_len_max(struct io_uring_sqe *sqe) { sqe->len = UINT_MAX; sqe->ioprio = 0; }
+static void no_multishot(struct io_uring_sqe *sqe) { sqe->ioprio = 0; }
+static void poll_first_only(struct io_uring_sqe *sqe) { sqe->ioprio = IORING_RECVSEND_POLL_FIRST; }
+static void no_multishot_limit(struct io_uring_sqe *sqe) { sqe->ioprio = 0; sqe->len = 4096; }
 static void set_bad_id(struct io_uring_sqe *sqe) { sqe->file_index = 1000; }
 
 static const struct prep_case {
@@ -287,7 +300,10 @@ static const struct prep_case {
 	{ "addr3 set", set_addr3 },
 	{ "msg_flags set", set_msg_flags },
 	{ "an unknown ioprio flag", set_ioprio },
-	{ "len UINT_MAX without multishot", set_len_max },
+	{ "ioprio 0, no IORING_RECV_MULTISHOT", no_multishot },
+	{ "ioprio IORING_RECVSEND_POLL_FIRST alone", poll_first_only },
+	{ "no IORING_RECV_MULTISHOT, len 4096 (no single-shot budget mode)",
+	  no_multishot_limit },
 	{ "zcrx_ifq_idx of no instance", set_bad_id },
 };
 
@@ -355,36 +371,97 @@ static void test_eof(void)
 	tcp_pair(&rx, &tx);
 	send_pattern(tx, len);
 	close(tx);
-	arm(&s, rx, 0, true);
+	arm(&s, rx, 0);
 	reap(&s, WAIT_MS);
 	ksft_test_result(stream_ok(&s, len, 0),
 			 "multishot: every byte, then 0 at EOF\n");
 	close(rx);
 }
 
-/* A budget ends the request with 0 once spent; the rest stays queued. */
-static void test_budget(bool multishot)
+/*
+ * ABI revision 2: len is a read limit for the whole request, and every
+ * value is one. Reached, it ends the request with res 0 and flags 0 after
+ * data completions of exactly @limit bytes. One request on @fd, reaped.
+ */
+static bool limit_round(struct stream *s, int fd, unsigned int limit)
+{
+	size_t before = s->bytes;
+
+	arm(s, fd, limit);
+	reap(s, WAIT_MS);
+	ksft_print_msg("limit %u: %u completions, area bytes %#llx..%#llx\n",
+		       limit, s->cqes, (unsigned long long)s->first_off,
+		       (unsigned long long)s->end_off);
+	if (s->ended && !s->res && !s->flags && s->bytes - before == limit &&
+	    !s->bad)
+		return true;
+	ksft_print_msg("limit %u: ended %d res %d flags 0x%x, %zu bytes, %llu bad from %lld\n",
+		       limit, s->ended, s->res, s->flags, s->bytes - before,
+		       (unsigned long long)s->bad, (long long)s->first_bad);
+	return false;
+}
+
+/*
+ * @len bytes queued, a request with read limit @limit: below @len, exactly
+ * the limit and then res 0, flags 0; the request armed again picks up at
+ * the next byte, takes the rest and waits for more, as one with a limit
+ * above @len does from the start; the peer's FIN ends it with 0.
+ */
+static void test_limit(unsigned int limit)
 {
 	struct stream s = new_stream();
-	size_t len = 10000, budget = 6000;
+	size_t len = 10000;
 	bool ok;
 	int rx, tx;
 
 	tcp_pair(&rx, &tx);
 	send_pattern(tx, len);
 	ok = wait_queued(rx, len);
-	arm(&s, rx, budget, multishot);
-	reap(&s, WAIT_MS);
-	ok &= stream_ok(&s, budget, 0);
-
-	/* the second request picks up at byte 6000 and waits for more */
-	arm(&s, rx, budget, multishot);
+	if (limit < len)
+		ok &= limit_round(&s, rx, limit);
+	arm(&s, rx, limit);
 	ok &= !reap(&s, 200) && s.bytes == len;
 	close(tx);
 	reap(&s, WAIT_MS);
 	ok &= stream_ok(&s, len, 0);
-	ksft_test_result(ok, "%s with a %zu-byte budget: exactly the budget, then 0; re-armed, the rest and 0 at EOF\n",
-			 multishot ? "multishot" : "single-shot", budget);
+	if (limit < len)
+		ksft_test_result(ok, "read limit %u of %zu bytes: exactly the limit, then res 0 flags 0; re-armed, the rest and 0 at EOF\n",
+				 limit, len);
+	else
+		ksft_test_result(ok, "read limit %#x accepted: %zu bytes, the request waits for more, 0 at EOF\n",
+				 limit, len);
+	close(rx);
+}
+
+/*
+ * Limits that end requests in the middle of a page buffer, one request
+ * after the other on one stream: each gets exactly its limit, the next
+ * continues at the next byte; then one without a limit reads the rest.
+ */
+static void test_limits_split(void)
+{
+	static const unsigned int limits[] = { 1000, 4097, 1, 4096 };
+	struct stream s = new_stream();
+	size_t len = 20000, at = 0;
+	unsigned int i;
+	bool ok;
+	int rx, tx;
+
+	tcp_pair(&rx, &tx);
+	send_pattern(tx, len);
+	close(tx);
+	ok = wait_queued(rx, len);
+	for (i = 0; i < ARRAY_SIZE(limits); i++) {
+		ksft_test_result(ok && limit_round(&s, rx, limits[i]),
+				 "read limit %u from byte %zu: exactly the limit, then res 0 flags 0\n",
+				 limits[i], at);
+		at += limits[i];
+	}
+	arm(&s, rx, 0);
+	receive_all(&s, rx, len);
+	ksft_test_result(stream_ok(&s, len, 0),
+			 "after the limits, one request without a limit reads the rest of the %zu bytes and ends with 0 at EOF\n",
+			 len);
 	close(rx);
 }
 
@@ -400,7 +477,7 @@ static void test_reset(void)
 	tcp_pair(&rx, &tx);
 	send_pattern(tx, len);
 	ok = wait_queued(rx, len);
-	arm(&s, rx, 0, true);
+	arm(&s, rx, 0);
 	ok &= !reap(&s, 200) && s.bytes == len;
 	setsockopt(tx, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
 	close(tx);
@@ -418,7 +495,7 @@ static void test_shutdown(void)
 	int rx, tx;
 
 	tcp_pair(&rx, &tx);
-	arm(&s, rx, 0, true);
+	arm(&s, rx, 0);
 	ok = !reap(&s, 200);
 	shutdown(rx, SHUT_RD);
 	reap(&s, WAIT_MS);
@@ -446,7 +523,7 @@ static void test_cq_full(void)
 	send_pattern(tx, len);
 	close(tx);
 	ok = wait_queued(rx, len);
-	arm(&s, rx, 0, true);
+	arm(&s, rx, 0);
 	/* runs the request's task work: the CQ is full at once */
 	io_uring_get_events(&ring);
 	io_uring_for_each_cqe(&ring, head, cqe)
@@ -481,12 +558,16 @@ static int accept_peer(int port)
 /*
  * The peer's flow lands zero-copy in the main instance's buffers. Read
  * with the other instance of the ring, that is -EFAULT and nothing is
- * consumed; read with the right one, every byte arrives.
+ * consumed. Read with the right one in read limits of 1000 and 4097 bytes,
+ * which end requests in the middle of a buffer (the next request goes on
+ * in it at a later offset), then without a limit: every byte arrives.
  */
 static void test_other_instance(const char *ifname, int queue, int port)
 {
+	static const unsigned int limits[] = { 1000, 4097 };
 	size_t len = PEER_BYTES;
 	struct stream s = new_stream();
+	unsigned int i;
 	bool ok;
 	int rx;
 
@@ -498,15 +579,28 @@ static void test_other_instance(const char *ifname, int queue, int port)
 	rx = accept_peer(port);
 	ok = wait_queued(rx, 1);
 	s.inst = &other_inst;
-	arm(&s, rx, 0, true);
+	arm(&s, rx, 0);
 	reap(&s, WAIT_MS);
 	ok &= stream_ok(&s, 0, -EFAULT);
+	ksft_test_result(ok, "another instance's buffer is -EFAULT, nothing consumed\n");
 
 	s.inst = &main_inst;
-	arm(&s, rx, 0, true);
+	ok = wait_queued(rx, limits[0] + limits[1]);
+	for (i = 0; i < ARRAY_SIZE(limits); i++) {
+		uint64_t end = s.end_off;
+
+		ok &= limit_round(&s, rx, limits[i]);
+		/* zero-copy: the data is where it landed, mid-buffer */
+		if (i)
+			ok &= s.first_off == end;
+	}
+	ksft_test_result(ok, "zero-copy: read limits 1000 and 4097 split buffers: exactly each limit, then res 0 flags 0, the next request goes on in the same buffer\n");
+
+	arm(&s, rx, 0);
 	receive_all(&s, rx, len);
-	ok &= stream_ok(&s, len, 0);
-	ksft_test_result(ok, "another instance's buffer is -EFAULT, nothing lost: the right instance reads it all\n");
+	ksft_test_result(stream_ok(&s, len, 0),
+			 "zero-copy: the rest without a limit, every byte of %zu, 0 at EOF\n",
+			 len);
 	close(rx);
 }
 
@@ -540,14 +634,16 @@ int main(int argc, char **argv)
 	}
 
 	ksft_print_header();
-	ksft_set_plan(ARRAY_SIZE(prep_cases) + 10);
+	ksft_set_plan(ARRAY_SIZE(prep_cases) + 18);
 	setup_ring();
 	setup_instance(&main_inst, ifname, queue);
 	test_prep();
 	test_not_tcp();
 	test_eof();
-	test_budget(false);
-	test_budget(true);
+	test_limit(6000);
+	test_limit(UINT_MAX);
+	test_limit(1U << 31);
+	test_limits_split();
 	test_reset();
 	test_shutdown();
 	test_cq_full();

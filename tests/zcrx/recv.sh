@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# IORING_OP_RECV_ZC request semantics: what prep refuses, how a request
-# ends (EOF, spent budget, reset, the reader's shutdown, a full CQ), and a
-# buffer of another instance. tests/tools/zcrx_ops drives it and prints
-# the KTAP itself: over lo against an instance bound to the steered queue
-# of a loopnic pair, then with a stream from the other end of the pair.
+# IORING_OP_RECV_ZC request semantics of ABI revision 2 (multishot only,
+# len a read limit): what prep refuses, how a request ends (EOF, a reached
+# read limit, reset, the reader's shutdown, a full CQ), limits that split
+# buffers, and a buffer of another instance. tests/tools/zcrx_ops drives it
+# and prints the KTAP itself: over lo (copy fallback) against an instance
+# bound to the steered queue of a loopnic pair, then zero-copy with a
+# stream from the other end of the pair.
 source "$(dirname "$0")/../lib/zcrx.sh"
 
 OTHER_QUEUE=2
