@@ -68,6 +68,8 @@ static struct {
 
 static size_t page_size;
 
+static unsigned int count_rx_queues(unsigned int ifindex);
+
 /* One registration: the argument, the structs it points to, their memory. */
 struct reg {
 	struct io_uring_zcrx_ifq_reg ifq;
@@ -1482,9 +1484,13 @@ static void test_region_read_only(void)
 
 static void test_queue_taken(void)
 {
-	static const int errs[MAX_ERRS] = { EEXIST };
+	static const int exist[MAX_ERRS] = { EEXIST };
+	static const int fault[MAX_ERRS] = { EFAULT };
+	static const char rule[] = "queue bound by an instance of another ring";
+	static const char order[] =
+		"order: area with a hole, queue bound by another ring (the area first)";
 	struct io_uring owner, other;
-	struct reg r, r2;
+	struct reg r, r2, r3;
 	char name[32];
 	int ret;
 
@@ -1492,42 +1498,71 @@ static void test_queue_taken(void)
 	ring_open(&other, RING_FLAGS);
 	reg_init(&r, cfg.queue, AREA_PAGES);
 	reg_init(&r2, cfg.queue, AREA_PAGES);
+	reg_init(&r3, cfg.queue, AREA_PAGES);
+	area_hole(&r3);
 	ret = reg_register(&owner, &r);
 	if (ret) {
 		ksft_print_msg("first instance: got %s\n",
 			       errname(ret, name, sizeof(name)));
-		skip("the first instance did not bind",
-		     "queue bound by an instance of another ring: -EEXIST");
+		skip("the first instance did not bind", "%s: -EEXIST", rule);
+		skip("the first instance did not bind", "%s: -EFAULT", order);
 	} else {
 		ret = reg_register(&other, &r2);
-		report_errno("queue bound by an instance of another ring", ret,
-			     errs, NULL);
+		report_errno(rule, ret, exist, NULL);
+		ret = reg_register(&other, &r3);
+		report_errno(order, ret, fault, NULL);
 	}
 	io_uring_queue_exit(&other);
 	io_uring_queue_exit(&owner);
 	reg_free(&r);
 	reg_free(&r2);
+	reg_free(&r3);
 }
 
-static void test_split_off(void)
+/* One registration on the device with tcp-data-split off, queue @queue */
+static int register_split_off(unsigned int queue, void (*mutate)(struct reg *))
 {
-	static const char rule[] = "queue of a device with tcp-data-split off";
-	static const int errs[MAX_ERRS] = { EINVAL };
 	struct io_uring ring;
 	struct reg r;
 	int ret;
 
-	if (!cfg.split_off_ifindex) {
-		skip("no such device given (-s)", "%s: -EINVAL", rule);
-		return;
-	}
 	ring_open(&ring, RING_FLAGS);
-	reg_init(&r, 0, AREA_PAGES);
+	reg_init(&r, queue, AREA_PAGES);
 	r.ifq.if_idx = cfg.split_off_ifindex;
+	if (mutate)
+		mutate(&r);
 	ret = reg_register(&ring, &r);
-	report_errno(rule, ret, errs, NULL);
 	io_uring_queue_exit(&ring);
 	reg_free(&r);
+	return ret;
+}
+
+/* The queue's range is checked before the device's tcp-data-split. */
+static void test_split_off(void)
+{
+	static const char rule[] = "queue of a device with tcp-data-split off";
+	static const char order_area[] =
+		"order: area read-only, device with tcp-data-split off (the area first)";
+	static const char order_range[] =
+		"order: device with tcp-data-split off, if_rxq out of range";
+	static const int inval[MAX_ERRS] = { EINVAL };
+	static const int fault[MAX_ERRS] = { EFAULT };
+	static const int range[MAX_ERRS] = { ERANGE };
+	static const char why[] = "no such device given (-s)";
+
+	if (!cfg.split_off_ifindex) {
+		skip(why, "%s: -EINVAL", rule);
+		skip(why, "%s: -EFAULT", order_area);
+		skip(why, "%s: -ERANGE", order_range);
+		return;
+	}
+	report_errno(rule, register_split_off(0, NULL), inval, NULL);
+	report_errno(order_area, register_split_off(0, area_read_only), fault,
+		     NULL);
+	report_errno(order_range,
+		     register_split_off(count_rx_queues(cfg.split_off_ifindex),
+					NULL),
+		     range, NULL);
 }
 
 /* Registrations that succeed */
@@ -1810,8 +1845,8 @@ static const struct scenario scenarios[] = {
 	{ test_ifq_read_only, 2 },
 	{ test_area_read_only, 2 },
 	{ test_region_read_only, 2 },
-	{ test_queue_taken, 1 },
-	{ test_split_off, 1 },
+	{ test_queue_taken, 2 },
+	{ test_split_off, 3 },
 	{ test_kernel_region, 6 },
 	{ test_user_region, 1 },
 	{ test_two_instances, 1 },
