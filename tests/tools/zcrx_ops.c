@@ -56,6 +56,7 @@ struct instance {
 	unsigned int id;
 	void *area;
 	struct io_uring_zcrx_rq rq;
+	unsigned long kept;	/* buffers kept: the refill ring was full */
 };
 
 static struct io_uring ring;
@@ -216,8 +217,14 @@ static void take_data(struct stream *s, const struct io_uring_cqe *cqe)
 
 	s->bad += pattern_check(data, s->bytes, cqe->res, &s->first_bad);
 	s->bytes += cqe->res;
+	/*
+	 * The kernel takes entries off the refill ring when the queue's pool
+	 * wants buffers. A stream that arrived before it is read needs none,
+	 * and returns can outrun it: keep the buffer then (the area has room
+	 * for every test's data), it comes back when the ring is closed.
+	 */
 	if (!io_uring_zcrx_rq_return(&s->inst->rq, cqe))
-		ksft_exit_fail_msg("refill ring full\n");
+		s->inst->kept++;
 	io_uring_zcrx_rq_commit(&s->inst->rq);
 }
 
@@ -598,6 +605,8 @@ static void test_other_instance(const char *ifname, int queue, int port)
 
 	arm(&s, rx, 0);
 	receive_all(&s, rx, len);
+	ksft_print_msg("%lu buffers kept for want of refill ring space\n",
+		       main_inst.kept);
 	ksft_test_result(stream_ok(&s, len, 0),
 			 "zero-copy: the rest without a limit, every byte of %zu, 0 at EOF\n",
 			 len);
