@@ -392,6 +392,50 @@ static void loopnic_count_irq(struct loopnic_rxq *rxq)
 	u64_stats_update_end(&d->syncp);
 }
 
+/* The interrupt handler: on the queue's interrupt CPU */
+static void loopnic_rxq_irq(struct irq_work *work)
+{
+	struct loopnic_rxq *rxq = container_of(work, struct loopnic_rxq,
+					       irq_work);
+
+	napi_schedule(&rxq->napi);
+}
+
+/* Deliver the queue's interrupt, which the caller just took (irq_armed) */
+static void loopnic_rxq_raise_irq(struct loopnic_rxq *rxq)
+{
+	int cpu = READ_ONCE(rxq->irq_cpu);
+
+	if (cpu == raw_smp_processor_id() || !cpu_online(cpu) ||
+	    !irq_work_queue_on(&rxq->irq_work, cpu))
+		napi_schedule(&rxq->napi);
+}
+
+static void loopnic_refill_timer(struct timer_list *t)
+{
+	struct loopnic_rxq *rxq = from_timer(rxq, t, refill_timer);
+
+	/* NAPI runs anyway if the interrupt is off; it re-arms the timer */
+	if (xchg(&rxq->irq_armed, 0))
+		loopnic_rxq_raise_irq(rxq);
+}
+
+void loopnic_rxq_irq_init(struct loopnic_rxq *rxq)
+{
+	rxq->irq_cpu = cpumask_local_spread(rxq->qid, NUMA_NO_NODE);
+	init_irq_work(&rxq->irq_work, loopnic_rxq_irq);
+	timer_setup(&rxq->refill_timer, loopnic_refill_timer, 0);
+}
+
+/* NAPI is disabled: nothing raises the interrupt any more but what is in
+ * flight, which this waits for.
+ */
+void loopnic_rxq_irq_sync(struct loopnic_rxq *rxq)
+{
+	timer_delete_sync(&rxq->refill_timer);
+	irq_work_sync(&rxq->irq_work);
+}
+
 static void loopnic_rxq_receive(struct loopnic_rxq *rxq,
 				const struct sk_buff *skb,
 				const struct loopnic_flow *fl,
@@ -419,7 +463,7 @@ static void loopnic_rxq_receive(struct loopnic_rxq *rxq,
 	 */
 	if ((verdict == LOOPNIC_RX_OK || verdict == LOOPNIC_RX_NO_DESC) &&
 	    xchg(&rxq->irq_armed, 0)) {
-		napi_schedule(&rxq->napi);
+		loopnic_rxq_raise_irq(rxq);
 		loopnic_count_irq(rxq);
 	}
 	if (verdict != LOOPNIC_RX_OK)
@@ -713,6 +757,19 @@ static void loopnic_rx_irq_enable(struct loopnic_rxq *rxq,
 		napi_schedule(&rxq->napi);
 }
 
+/* Could the device take a frame of the largest size right now? */
+static bool loopnic_ring_starved(struct loopnic_rxq *rxq,
+				 const struct loopnic_ring *ring)
+{
+	unsigned int frame = READ_ONCE(rxq->priv->netdev->mtu) + ETH_HLEN +
+			     VLAN_HLEN;
+
+	if (ring->hds && ring->hdr_tail == ring->hdr_clean)
+		return true;
+	return ring->buf_tail - ring->buf_clean <
+	       DIV_ROUND_UP(frame, LOOPNIC_RX_BUF_LEN);
+}
+
 int loopnic_poll(struct napi_struct *napi, int budget)
 {
 	struct loopnic_rxq *rxq = container_of(napi, struct loopnic_rxq, napi);
@@ -729,6 +786,9 @@ int loopnic_poll(struct napi_struct *napi, int budget)
 		t.alloc_fail += loopnic_ring_refill(ring, GFP_ATOMIC |
 						    __GFP_NOWARN);
 		loopnic_rx_account(rxq, &t);
+		if (t.alloc_fail && loopnic_ring_starved(rxq, ring))
+			mod_timer(&rxq->refill_timer, jiffies +
+				  msecs_to_jiffies(LOOPNIC_REFILL_RETRY_MS));
 	}
 
 	/* With interrupt moderation napi_complete_done() returns false and

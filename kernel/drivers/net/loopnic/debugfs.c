@@ -4,16 +4,23 @@
  *   ifname         name of the netdev of this port (read)
  *   restart_queue  write a queue index to restart that rx queue with
  *                  fresh memory through netdev_rx_queue_restart()
+ *   irq_cpu        the CPU each rx queue's interrupt goes to: reads
+ *                  "QUEUE CPU" per active queue; write "QUEUE CPU" to move
+ *                  one (any online CPU; the default spreads queues over
+ *                  the CPUs as cpumask_local_spread() does for drivers)
  *
  * The files point at the port, which lives in the pair; they are removed
  * (waiting for running handlers) before the pair is freed, and never
  * under RTNL, since the handlers take it.
  */
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <net/netdev_rx_queue.h>
 
 #include "loopnic.h"
@@ -53,6 +60,74 @@ static const struct file_operations loopnic_restart_queue_fops = {
 	.open	= simple_open,
 	.write	= loopnic_restart_queue_write,
 	.llseek	= noop_llseek,
+};
+
+static ssize_t loopnic_irq_cpu_read(struct file *file, char __user *data,
+				    size_t count, loff_t *ppos)
+{
+	struct loopnic_port *port = file->private_data;
+	struct loopnic_priv *priv;
+	unsigned int qid;
+	ssize_t ret;
+	char *buf;
+	int len = 0;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	rtnl_lock();
+	if (port->netdev) {
+		priv = netdev_priv(port->netdev);
+		for (qid = 0; qid < port->netdev->real_num_rx_queues; qid++)
+			len += scnprintf(buf + len, PAGE_SIZE - len, "%u %d\n",
+					 qid, READ_ONCE(priv->rxq[qid].irq_cpu));
+	}
+	rtnl_unlock();
+	ret = simple_read_from_buffer(data, count, ppos, buf, len);
+	kfree(buf);
+	return ret;
+}
+
+static ssize_t loopnic_irq_cpu_write(struct file *file,
+				     const char __user *data,
+				     size_t count, loff_t *ppos)
+{
+	struct loopnic_port *port = file->private_data;
+	struct loopnic_priv *priv;
+	unsigned int qid, cpu;
+	char buf[32];
+	int err = 0;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, data, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%u %u", &qid, &cpu) != 2)
+		return -EINVAL;
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
+
+	rtnl_lock();
+	if (!port->netdev)
+		err = -ENODEV;
+	else if (qid >= port->netdev->real_num_rx_queues)
+		err = -EINVAL;
+	if (!err) {
+		priv = netdev_priv(port->netdev);
+		WRITE_ONCE(priv->rxq[qid].irq_cpu, cpu);
+	}
+	rtnl_unlock();
+
+	return err ? err : count;
+}
+
+static const struct file_operations loopnic_irq_cpu_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= loopnic_irq_cpu_read,
+	.write	= loopnic_irq_cpu_write,
+	.llseek	= default_llseek,
 };
 
 static ssize_t loopnic_ifname_read(struct file *file, char __user *data,
@@ -96,6 +171,8 @@ void loopnic_debugfs_pair_init(struct loopnic_pair *pair)
 				    &loopnic_ifname_fops);
 		debugfs_create_file("restart_queue", 0200, port->ddir, port,
 				    &loopnic_restart_queue_fops);
+		debugfs_create_file("irq_cpu", 0600, port->ddir, port,
+				    &loopnic_irq_cpu_fops);
 	}
 }
 

@@ -13,8 +13,10 @@
 #include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/ethtool.h>
+#include <linux/irq_work.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/netmem.h>
@@ -40,6 +42,8 @@
 #define LOOPNIC_HDR_BUF_LEN		256
 /* Without header split, at most this much is copied into the skb head */
 #define LOOPNIC_RX_COPY_LEN		256
+/* A starved ring (no room for a full frame) retries its refill this often */
+#define LOOPNIC_REFILL_RETRY_MS		10
 
 #define LOOPNIC_MIN_MTU			ETH_MIN_MTU
 #define LOOPNIC_MAX_MTU			9000
@@ -186,6 +190,16 @@ struct loopnic_rxq {
 	 * moderation (napi_defer_hard_irqs, gro_flush_timeout) takes effect.
 	 */
 	int irq_armed;
+	/* Where the interrupt is delivered, as a NIC's MSI-X vector has an
+	 * affinity: NAPI runs there, whichever CPU plays the device.
+	 */
+	int irq_cpu;
+	struct irq_work irq_work;
+	/* Refills that left the ring unable to take a full frame retry from
+	 * here: no frame may come to raise the interrupt (the peer backs off,
+	 * or buffers come back only when their user returns them).
+	 */
+	struct timer_list refill_timer;
 	bool napi_added;		/* RTNL */
 	bool napi_enabled;		/* RTNL */
 	struct loopnic_rxq_stats stats;
@@ -254,6 +268,8 @@ void loopnic_txq_counters(struct loopnic_txq_stats *s,
 /* datapath.c */
 netdev_tx_t loopnic_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int loopnic_poll(struct napi_struct *napi, int budget);
+void loopnic_rxq_irq_init(struct loopnic_rxq *rxq);
+void loopnic_rxq_irq_sync(struct loopnic_rxq *rxq);
 
 /* queues.c */
 extern const struct netdev_queue_mgmt_ops loopnic_queue_mgmt_ops;
@@ -269,7 +285,6 @@ int loopnic_steer_init(struct loopnic_priv *priv);
 void loopnic_steer_free(struct loopnic_priv *priv);
 int loopnic_steer_reset_indir(struct loopnic_priv *priv);
 int loopnic_steer_clear_rules(struct loopnic_priv *priv);
-bool loopnic_has_memory_provider(struct net_device *dev);
 
 /* debugfs.c */
 void loopnic_debugfs_init(void);

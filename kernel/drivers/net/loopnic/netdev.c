@@ -266,6 +266,7 @@ static void loopnic_rxq_init(struct loopnic_priv *priv, unsigned int qid)
 	rxq->priv = priv;
 	rxq->qid = qid;
 	spin_lock_init(&rxq->lock);
+	loopnic_rxq_irq_init(rxq);
 	u64_stats_init(&rxq->stats.syncp);
 	u64_stats_init(&rxq->dev_stats.syncp);
 	u64_stats_init(&priv->txq_stats[qid].syncp);

@@ -296,6 +296,7 @@ static struct loopnic_ring *loopnic_rxq_detach(struct loopnic_rxq *rxq)
 		napi_disable(&rxq->napi);
 		rxq->napi_enabled = false;
 	}
+	loopnic_rxq_irq_sync(rxq);
 	if (ring)
 		loopnic_ring_unlink_napi(ring);
 	return ring;
