@@ -12,7 +12,6 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
-#include <net/netdev_rx_queue.h>
 
 #include "loopnic.h"
 
@@ -87,19 +86,6 @@ int loopnic_steer_clear_rules(struct loopnic_priv *priv)
 	return 0;
 }
 
-/* A bound memory provider (devmem, io_uring zcrx) hands out payload
- * buffers the CPU may not read, which only works with header split.
- */
-bool loopnic_has_memory_provider(struct net_device *dev)
-{
-	unsigned int i;
-
-	for (i = 0; i < dev->real_num_rx_queues; i++)
-		if (__netif_get_rx_queue(dev, i)->mp_params.mp_priv)
-			return true;
-	return false;
-}
-
 /* Driver info, channels, rings */
 
 static void loopnic_get_drvinfo(struct net_device *dev,
@@ -172,11 +158,6 @@ static int loopnic_set_ringparam(struct net_device *dev,
 	else if (kring->tcp_data_split == ETHTOOL_TCP_DATA_SPLIT_DISABLED)
 		cfg.hds = false;
 
-	if (!cfg.hds && priv->cfg.hds && loopnic_has_memory_provider(dev)) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "a memory provider needs tcp-data-split");
-		return -EBUSY;
-	}
 	if (cfg.ring_size == priv->cfg.ring_size && cfg.hds == priv->cfg.hds)
 		return 0;
 
