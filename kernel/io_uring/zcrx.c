@@ -24,9 +24,12 @@
 #include <linux/mm.h>
 #include <linux/netdevice.h>
 #include <linux/nospec.h>
+#include <linux/overflow.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/skbuff.h>
+#include <kunit/static_stub.h>
 #include <net/rps.h>
 #include <net/netdev_rx_queue.h>
 #include <net/netlink.h>
@@ -48,13 +51,20 @@ static_assert(sizeof(struct io_uring_zcrx_cqe) == 16);
 static_assert(sizeof(struct io_uring_zcrx_offsets) == 32);
 static_assert(sizeof(struct io_uring_zcrx_area_reg) == 48);
 static_assert(sizeof(struct io_uring_zcrx_ifq_reg) == 96);
+static_assert(offsetof(struct io_uring_zcrx_ifq_reg, event_desc) == 72);
 static_assert(sizeof(struct io_uring_region_desc) == 64);
+static_assert(offsetof(struct io_zcrx_rq_hdr, tail) == 64);
+static_assert(sizeof(struct io_zcrx_rq_hdr) == 128);
 
 #define IO_RQ_MAX_ENTRIES		32768
 /* Instance ids must fit the mmap offset below IORING_OFF_MMAP_MASK. */
 #define IO_ZCRX_MAX_ID			((1U << (27 - IORING_OFF_ZCRX_SHIFT)) - 1)
 /* Receive this many skbs at most per call before letting others run. */
 #define IO_SKBS_PER_CALL_LIMIT		20
+/* Refill entries the copy fallback takes per pass with BHs off. */
+#define IO_ZCRX_FALLBACK_REFILL		64
+/* ABI §4: the largest user memory area. */
+#define IO_ZCRX_MAX_AREA_LEN		BIT_ULL(40)
 #define IO_DMA_ATTR	(DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_WEAK_ORDERING)
 
 static const struct memory_provider_ops io_uring_pp_zc_ops;
@@ -78,17 +88,36 @@ static atomic_t *io_get_user_counter(struct net_iov *niov)
 	return &area->user_refs[net_iov_idx(niov)];
 }
 
-/* One completion of @niov goes to the user: it keeps a pool reference. */
-static void io_zcrx_get_niov_uref(struct net_iov *niov)
+/* Publish one more user reference; refill entries may take it from now. */
+static void io_zcrx_user_ref_inc(struct net_iov *niov)
 {
+	KUNIT_STATIC_STUB_REDIRECT(io_zcrx_user_ref_inc, niov);
 	atomic_inc(io_get_user_counter(niov));
-	page_pool_ref_netmem(net_iov_to_netmem(niov));
 }
 
-/* The user returned one completion of @niov; false if it held none. */
-static bool io_zcrx_put_niov_uref(struct net_iov *niov)
+/*
+ * One completion of @niov goes to the user, who keeps a pool reference.
+ * The pool reference comes first: a refill entry for @niov consumed in
+ * between (a stale duplicate, a guessed offset) must find it already
+ * there, or it would drop the stack's and recycle a buffer still in use.
+ */
+static void io_zcrx_get_niov_uref(struct net_iov *niov)
 {
-	return atomic_dec_if_positive(io_get_user_counter(niov)) >= 0;
+	page_pool_ref_netmem(net_iov_to_netmem(niov));
+	io_zcrx_user_ref_inc(niov);
+}
+
+/* The user returned @nr completions of @niov; false if it held fewer. */
+static bool io_zcrx_put_niov_urefs(struct net_iov *niov, unsigned int nr)
+{
+	atomic_t *uref = io_get_user_counter(niov);
+	int old = atomic_read(uref);
+
+	do {
+		if (old < nr)
+			return false;
+	} while (!atomic_try_cmpxchg(uref, &old, old - nr));
+	return true;
 }
 
 static void io_zcrx_return_niov_freelist(struct net_iov *niov)
@@ -122,8 +151,9 @@ static void io_zcrx_return_niov(struct net_iov *niov)
 }
 
 /*
- * Take back every buffer the user still holds. Only when the instance goes
- * away: nobody is left to return them.
+ * Take back every buffer the user still holds. Only when the last user
+ * went away: nobody is left to return them, and nobody can be handed new
+ * ones (RECV_ZC refuses on a dying ring).
  */
 static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
 {
@@ -145,46 +175,85 @@ static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
 	}
 }
 
+/* Memory accounting, charged to the registering ring's user and mm */
+
+static int io_zcrx_account(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
+{
+	return io_account_mem(ifq->user, ifq->mm_account, nr_pages);
+}
+
+static void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
+{
+	io_unaccount_mem(ifq->user, ifq->mm_account, nr_pages);
+}
+
 /* The refill ring */
 
-static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
+static int io_zcrx_check_region(const struct io_uring_region_desc *rd,
+				size_t min_size)
+{
+	u64 end;
+
+	if (rd->flags & ~IORING_MEM_REGION_TYPE_USER ||
+	    !mem_is_zero(rd->__resv, sizeof(rd->__resv)))
+		return -EINVAL;
+	if (!(rd->flags & IORING_MEM_REGION_TYPE_USER) != !rd->user_addr)
+		return -EFAULT;
+	if (!rd->size || rd->mmap_offset || rd->id)
+		return -EINVAL;
+	if ((rd->user_addr | rd->size) & ~PAGE_MASK)
+		return -EINVAL;
+	if (check_add_overflow(rd->user_addr, rd->size, &end))
+		return -EOVERFLOW;
+	/*
+	 * ABI: more than INT_MAX pages is -E2BIG. 6.12's region helpers
+	 * count pages in 16 bits, so this kernel's limit is 65535 pages.
+	 */
+	if (rd->size >> PAGE_SHIFT > USHRT_MAX)
+		return -E2BIG;
+	if (rd->size < min_size)
+		return -EINVAL;
+	return 0;
+}
+
+static int io_zcrx_create_region(struct io_zcrx_ifq *ifq, u32 id,
 				 struct io_uring_region_desc *rd,
 				 size_t min_size)
 {
+	unsigned long nr_pages;
 	void *ptr;
+	int ret;
 
-	if (rd->id || rd->mmap_offset || memchr_inv(rd->__resv, 0,
-						    sizeof(rd->__resv)))
-		return -EINVAL;
-	if (rd->flags & ~IORING_MEM_REGION_TYPE_USER)
-		return -EINVAL;
-	if (!rd->size || (rd->size & ~PAGE_MASK) || rd->size < min_size)
-		return -EINVAL;
-	if ((rd->size >> PAGE_SHIFT) > USHRT_MAX)
-		return -E2BIG;
+	ret = io_zcrx_check_region(rd, min_size);
+	if (ret)
+		return ret;
+	nr_pages = rd->size >> PAGE_SHIFT;
+	ret = io_zcrx_account(ifq, nr_pages);
+	if (ret)
+		return ret;
 
 	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
 		ptr = __io_uaddr_map(&ifq->region_pages, &ifq->region_nr_pages,
 				     rd->user_addr, rd->size);
 		ifq->region_user = true;
 	} else {
-		if (rd->user_addr)
-			return -EINVAL;
 		ptr = io_pages_map(&ifq->region_pages, &ifq->region_nr_pages,
 				   rd->size);
 		rd->mmap_offset = IORING_OFF_ZCRX_REGION +
-				  ((u64)ifq->id << IORING_OFF_ZCRX_SHIFT);
+				  ((u64)id << IORING_OFF_ZCRX_SHIFT);
 	}
-	if (IS_ERR(ptr))
+	if (IS_ERR(ptr)) {
+		io_zcrx_unaccount(ifq, nr_pages);
 		return PTR_ERR(ptr);
-
+	}
 	ifq->region_ptr = ptr;
-	ifq->region_size = rd->size;
 	return 0;
 }
 
 static void io_zcrx_free_region(struct io_zcrx_ifq *ifq)
 {
+	unsigned long nr_pages = ifq->region_nr_pages;
+
 	if (!ifq->region_ptr)
 		return;
 	if (ifq->region_user) {
@@ -194,19 +263,20 @@ static void io_zcrx_free_region(struct io_zcrx_ifq *ifq)
 		io_pages_unmap(ifq->region_ptr, &ifq->region_pages,
 			       &ifq->region_nr_pages, true);
 	}
+	io_zcrx_unaccount(ifq, nr_pages);
 	ifq->region_ptr = NULL;
 }
 
-static int io_zcrx_create_rq(struct io_zcrx_ifq *ifq,
+static int io_zcrx_create_rq(struct io_zcrx_ifq *ifq, u32 id,
 			     struct io_uring_zcrx_ifq_reg *reg,
 			     struct io_uring_region_desc *rd)
 {
-	size_t rqes_off = ALIGN(sizeof(struct io_zcrx_rq_hdr), L1_CACHE_BYTES);
+	size_t rqes_off = sizeof(struct io_zcrx_rq_hdr);
 	size_t size = rqes_off + sizeof(struct io_uring_zcrx_rqe) *
 				 reg->rq_entries;
 	int ret;
 
-	ret = io_zcrx_create_region(ifq, rd, size);
+	ret = io_zcrx_create_region(ifq, id, rd, size);
 	if (ret)
 		return ret;
 
@@ -224,20 +294,29 @@ static int io_zcrx_create_rq(struct io_zcrx_ifq *ifq,
 
 /* The area */
 
-static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
-			       struct io_zcrx_area *area, unsigned long nr)
+static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq)
 {
+	struct io_zcrx_area *area = ifq->area;
 	unsigned long i;
 
-	for (i = 0; i < nr; i++) {
-		netmem_ref netmem = net_iov_to_netmem(&area->nia.niovs[i]);
-		dma_addr_t dma = page_pool_get_dma_addr_netmem(netmem);
+	if (area && area->is_mapped) {
+		for (i = 0; i < area->nia.num_niovs; i++) {
+			struct net_iov *niov = &area->nia.niovs[i];
+			netmem_ref netmem = net_iov_to_netmem(niov);
 
-		dma_unmap_page_attrs(ifq->dev, dma, PAGE_SIZE, DMA_FROM_DEVICE,
-				     IO_DMA_ATTR);
-		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+			dma_unmap_page_attrs(ifq->dev,
+					     page_pool_get_dma_addr_netmem(netmem),
+					     PAGE_SIZE, DMA_FROM_DEVICE,
+					     IO_DMA_ATTR);
+			net_mp_niov_set_dma_addr(niov, 0);
+		}
+		area->is_mapped = false;
 	}
-	area->is_mapped = false;
+	/* the device was pinned for this unmap only */
+	if (ifq->dev) {
+		put_device(ifq->dev);
+		ifq->dev = NULL;
+	}
 }
 
 static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area)
@@ -258,20 +337,27 @@ static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area)
 			break;
 		}
 	}
-	if (i != area->nia.num_niovs) {
-		io_zcrx_unmap_area(ifq, area, i);
-		return -EINVAL;
+	if (i == area->nia.num_niovs) {
+		area->is_mapped = true;
+		return 0;
 	}
-	area->is_mapped = true;
-	return 0;
+	while (i--) {
+		netmem_ref netmem = net_iov_to_netmem(&area->nia.niovs[i]);
+
+		dma_unmap_page_attrs(ifq->dev,
+				     page_pool_get_dma_addr_netmem(netmem),
+				     PAGE_SIZE, DMA_FROM_DEVICE, IO_DMA_ATTR);
+		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+	}
+	return -EINVAL;
 }
 
-static void io_zcrx_free_area(struct io_zcrx_area *area)
+static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
+			      struct io_zcrx_area *area)
 {
-	struct io_ring_ctx *ctx = area->ifq->ctx;
-
 	/* Every buffer is home once the pools are gone and users scrubbed. */
-	WARN_ON_ONCE(area->free_count != area->nia.num_niovs);
+	WARN_ON_ONCE(area->nia.niovs &&
+		     area->free_count != area->nia.num_niovs);
 
 	kvfree(area->freelist);
 	kvfree(area->user_refs);
@@ -279,13 +365,16 @@ static void io_zcrx_free_area(struct io_zcrx_area *area)
 	if (area->pages) {
 		unpin_user_pages(area->pages, area->nr_pages);
 		kvfree(area->pages);
-		io_unaccount_mem(ctx, area->nr_pages);
+		io_zcrx_unaccount(ifq, area->nr_pages);
 	}
 	kfree(area);
 }
 
-static int io_zcrx_check_area_reg(struct io_uring_zcrx_area_reg *reg)
+/* ABI §4, the rules that need nothing but the struct */
+static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg)
 {
+	u64 end;
+
 	if (reg->flags & ~IORING_ZCRX_AREA_DMABUF)
 		return -EINVAL;
 	if (reg->rq_area_token || reg->__resv2[0] || reg->__resv2[1])
@@ -295,51 +384,96 @@ static int io_zcrx_check_area_reg(struct io_uring_zcrx_area_reg *reg)
 		return -EOPNOTSUPP;
 	if (reg->dmabuf_fd)
 		return -EINVAL;
-	if (!reg->addr)
-		return -EFAULT;
-	if (!reg->len || ((reg->addr | reg->len) & ~PAGE_MASK))
+	if (!reg->addr || ((reg->addr | reg->len) & ~PAGE_MASK))
 		return -EINVAL;
-	/* net_iov indexes are 32-bit and offsets must stay below the id */
-	if (reg->len >> PAGE_SHIFT > U32_MAX ||
-	    reg->len > (1ULL << IORING_ZCRX_AREA_SHIFT))
+	if (!reg->len || reg->len > IO_ZCRX_MAX_AREA_LEN)
+		return -EFAULT;
+	if (check_add_overflow(reg->addr, reg->len, &end))
+		return -EOVERFLOW;
+	/*
+	 * Every buffer has a net_iov, the largest of its per-buffer arrays:
+	 * kvmalloc() WARNs past INT_MAX bytes, so refuse before it would.
+	 */
+	if (reg->len >> PAGE_SHIFT > INT_MAX / sizeof(struct net_iov))
+		return -EOVERFLOW;
+	return 0;
+}
+
+static int io_zcrx_check_buf_len(u32 len)
+{
+	if (len && (!is_power_of_2(len) || len < PAGE_SIZE))
 		return -EINVAL;
 	return 0;
 }
 
+/* Does every buffer of @len bytes lie in one physically contiguous run? */
+static bool io_zcrx_area_contiguous(const struct io_zcrx_area *area, u32 len)
+{
+	unsigned long per_buf = len >> PAGE_SHIFT, run = 1, i;
+
+	for (i = 1; i < area->nr_pages; i++) {
+		if (page_to_pfn(area->pages[i]) ==
+		    page_to_pfn(area->pages[i - 1]) + 1) {
+			run++;
+			continue;
+		}
+		if (run % per_buf)
+			return false;
+		run = 1;
+	}
+	return !(run % per_buf);
+}
+
+static int io_zcrx_pin_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area,
+			    const struct io_uring_zcrx_area_reg *reg)
+{
+	unsigned long nr_pages = reg->len >> PAGE_SHIFT;
+	struct page **pages;
+	int nr, ret;
+
+	/* charged before pinning, so a refused charge pins nothing */
+	ret = io_zcrx_account(ifq, nr_pages);
+	if (ret)
+		return ret;
+	pages = io_pin_pages(reg->addr, reg->len, &nr);
+	if (IS_ERR(pages)) {
+		io_zcrx_unaccount(ifq, nr_pages);
+		return PTR_ERR(pages);
+	}
+	area->pages = pages;
+	area->nr_pages = nr;
+	return 0;
+}
+
 static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
-			       struct io_uring_zcrx_area_reg *reg)
+			       struct io_uring_zcrx_area_reg *reg,
+			       u32 buf_len)
 {
 	struct io_zcrx_area *area;
 	unsigned long i, nr;
-	int nr_pages, ret;
+	int ret;
 
 	ret = io_zcrx_check_area_reg(reg);
 	if (ret)
 		return ret;
+	ret = io_zcrx_check_buf_len(buf_len);
+	if (ret)
+		return ret;
 
-	area = kzalloc(sizeof(*area), GFP_KERNEL);
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return -ENOMEM;
 	area->ifq = ifq;
 	spin_lock_init(&area->freelist_lock);
+	ifq->area = area;
 
-	area->pages = io_pin_pages(reg->addr, reg->len, &nr_pages);
-	if (IS_ERR(area->pages)) {
-		ret = PTR_ERR(area->pages);
-		area->pages = NULL;
-		goto err;
-	}
-	area->nr_pages = nr_pages;
-	ret = io_account_mem(ifq->ctx, area->nr_pages);
-	if (ret) {
-		unpin_user_pages(area->pages, area->nr_pages);
-		kvfree(area->pages);
-		area->pages = NULL;
-		goto err;
-	}
+	ret = io_zcrx_pin_area(ifq, area, reg);
+	if (ret)
+		return ret;
+	if (buf_len && !io_zcrx_area_contiguous(area, buf_len))
+		return -ERANGE;
 
 	nr = area->nr_pages;
-	ret = -ENOMEM;
 	area->nia.niovs = kvmalloc_array(nr, sizeof(area->nia.niovs[0]),
 					 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	area->freelist = kvmalloc_array(nr, sizeof(area->freelist[0]),
@@ -347,7 +481,7 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	area->user_refs = kvmalloc_array(nr, sizeof(area->user_refs[0]),
 					 GFP_KERNEL_ACCOUNT);
 	if (!area->nia.niovs || !area->freelist || !area->user_refs)
-		goto err;
+		return -ENOMEM;
 
 	area->nia.num_niovs = nr;
 	for (i = 0; i < nr; i++) {
@@ -359,12 +493,7 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	area->free_count = nr;
 	area->area_id = 0;
 	reg->rq_area_token = (u64)area->area_id << IORING_ZCRX_AREA_SHIFT;
-	ifq->area = area;
 	return 0;
-err:
-	area->free_count = area->nia.num_niovs;
-	io_zcrx_free_area(area);
-	return ret;
 }
 
 /* The instance */
@@ -373,13 +502,40 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 {
 	struct io_zcrx_ifq *ifq;
 
-	ifq = kzalloc(sizeof(*ifq), GFP_KERNEL);
+	ifq = kzalloc(sizeof(*ifq), GFP_KERNEL_ACCOUNT);
 	if (!ifq)
 		return NULL;
-	ifq->ctx = ctx;
+	refcount_set(&ifq->refs, 1);
+	refcount_set(&ifq->users, 1);
 	ifq->if_rxq = -1;
 	spin_lock_init(&ifq->rq_lock);
+	if (ctx->user)
+		ifq->user = get_uid(ctx->user);
+	if (ctx->mm_account) {
+		mmgrab(ctx->mm_account);
+		ifq->mm_account = ctx->mm_account;
+	}
 	return ifq;
+}
+
+/* The last reference: every page pool of the queue has drained. */
+static void io_zcrx_ifq_free(struct io_zcrx_ifq *ifq)
+{
+	io_zcrx_unmap_area(ifq);
+	if (ifq->area)
+		io_zcrx_free_area(ifq, ifq->area);
+	io_zcrx_free_region(ifq);
+	if (ifq->mm_account)
+		mmdrop(ifq->mm_account);
+	if (ifq->user)
+		free_uid(ifq->user);
+	kfree(ifq);
+}
+
+static void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq)
+{
+	if (refcount_dec_and_test(&ifq->refs))
+		io_zcrx_ifq_free(ifq);
 }
 
 static void io_zcrx_mp_params(struct io_zcrx_ifq *ifq,
@@ -402,57 +558,37 @@ static void io_close_queue(struct io_zcrx_ifq *ifq)
 	WRITE_ONCE(ifq->if_rxq, -1);
 }
 
-/* Let go of the device: its DMA mappings and our reference. */
+/* Let go of the net device; the DMA device stays until the unmap. */
 static void io_zcrx_drop_netdev(struct io_zcrx_ifq *ifq)
 {
 	ASSERT_RTNL();
 	if (!ifq->netdev)
 		return;
-	if (ifq->area && ifq->area->is_mapped)
-		io_zcrx_unmap_area(ifq, ifq->area, ifq->area->nia.num_niovs);
 	netdev_put(ifq->netdev, &ifq->netdev_tracker);
 	ifq->netdev = NULL;
-	ifq->dev = NULL;
 }
 
-static void io_zcrx_ifq_free(struct io_zcrx_ifq *ifq)
+/* The last user is gone: nobody can return buffers or receive any more. */
+static void io_zcrx_close(struct io_zcrx_ifq *ifq)
 {
 	rtnl_lock();
 	io_close_queue(ifq);
 	io_zcrx_drop_netdev(ifq);
 	rtnl_unlock();
-
-	if (ifq->area)
-		io_zcrx_free_area(ifq->area);
-	io_zcrx_free_region(ifq);
-	kfree(ifq);
+	io_zcrx_scrub(ifq);
 }
 
-static int io_zcrx_check_buf_len(struct io_uring_zcrx_ifq_reg *reg)
+static void io_zcrx_put_user(struct io_zcrx_ifq *ifq)
 {
-	u32 len = reg->rx_buf_len;
-
-	if (!len || len == PAGE_SIZE) {
-		reg->rx_buf_len = PAGE_SIZE;
-		return 0;
-	}
-	if (!is_power_of_2(len) || len < PAGE_SIZE)
-		return -EINVAL;
-	if (len > (PAGE_SIZE << MAX_PAGE_ORDER))
-		return -ERANGE;
-	/* 6.12's queue API cannot ask a driver for bigger rx buffers */
-	return -EOPNOTSUPP;
+	if (refcount_dec_and_test(&ifq->users))
+		io_zcrx_close(ifq);
+	io_zcrx_ifq_put(ifq);
 }
 
 static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 			     struct io_uring_zcrx_ifq_reg *reg)
 {
-	if (memchr_inv(reg->__resv, 0, sizeof(reg->__resv)) || reg->zcrx_id)
-		return -EINVAL;
-	/* ZCRX_REG_IMPORT and ZCRX_REG_NODEV are not supported yet */
-	if (reg->flags)
-		return -EINVAL;
-	if (!reg->rq_entries)
+	if (reg->if_rxq == -1 || !reg->rq_entries)
 		return -EINVAL;
 	if (reg->rq_entries > IO_RQ_MAX_ENTRIES) {
 		if (!(ctx->flags & IORING_SETUP_CLAMP))
@@ -460,65 +596,108 @@ static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 		reg->rq_entries = IO_RQ_MAX_ENTRIES;
 	}
 	reg->rq_entries = roundup_pow_of_two(reg->rq_entries);
-	return io_zcrx_check_buf_len(reg);
+	return 0;
 }
 
-static int io_zcrx_bind(struct io_zcrx_ifq *ifq, struct net *net,
-			struct io_uring_zcrx_ifq_reg *reg)
+/* The net device to bind to, in the caller's netns, and its DMA device */
+static int io_zcrx_get_netdev(struct io_zcrx_ifq *ifq, u32 if_idx)
+{
+	struct net *net = current->nsproxy->net_ns;
+
+	ifq->if_idx = if_idx;
+	ifq->netdev = netdev_get_by_index(net, if_idx, &ifq->netdev_tracker,
+					  GFP_KERNEL);
+	if (!ifq->netdev)
+		return -ENODEV;
+	if (!ifq->netdev->dev.parent)
+		return -EOPNOTSUPP;
+	ifq->dev = get_device(ifq->netdev->dev.parent);
+	return 0;
+}
+
+static int io_zcrx_bind(struct io_zcrx_ifq *ifq, u32 if_rxq, u32 buf_len)
 {
 	struct pp_memory_provider_params p = {};
 	int ret;
 
-	ifq->if_idx = reg->if_idx;
-	ifq->netdev = netdev_get_by_index(net, reg->if_idx,
-					  &ifq->netdev_tracker, GFP_KERNEL);
-	if (!ifq->netdev)
-		return -ENODEV;
-	ifq->dev = ifq->netdev->dev.parent;
-	if (!ifq->dev)
-		return -ENODEV;
-
+	/* 6.12's queue API cannot ask a driver for another buffer size */
+	if (buf_len)
+		return -EOPNOTSUPP;
 	ret = io_zcrx_map_area(ifq, ifq->area);
 	if (ret)
 		return ret;
 
 	io_zcrx_mp_params(ifq, &p);
 	rtnl_lock();
-	ret = net_mp_open_rxq(ifq->netdev, reg->if_rxq, &p, NULL);
+	ret = net_mp_open_rxq(ifq->netdev, if_rxq, &p, NULL);
 	if (!ret)
-		ifq->if_rxq = reg->if_rxq;
+		WRITE_ONCE(ifq->if_rxq, if_rxq);
 	rtnl_unlock();
 	return ret;
+}
+
+/* ABI §3 steps 3 to 6: the structs, in the order mainline reads them */
+static int io_zcrx_copy_reg(struct io_ring_ctx *ctx,
+			    struct io_uring_zcrx_ifq_reg __user *arg,
+			    struct io_uring_zcrx_ifq_reg *reg,
+			    struct io_uring_region_desc *rd,
+			    struct io_uring_zcrx_area_reg *area)
+{
+	int ret;
+
+	if (copy_from_user(reg, arg, sizeof(*reg)))
+		return -EFAULT;
+	if (!mem_is_zero(reg->__resv, sizeof(reg->__resv)) || reg->zcrx_id)
+		return -EINVAL;
+	/* ZCRX_REG_IMPORT and ZCRX_REG_NODEV are not supported yet */
+	if (reg->flags)
+		return -EINVAL;
+	if (copy_from_user(rd, u64_to_user_ptr(reg->region_ptr), sizeof(*rd)))
+		return -EFAULT;
+	ret = io_zcrx_check_reg(ctx, reg);
+	if (ret)
+		return ret;
+	if (copy_from_user(area, u64_to_user_ptr(reg->area_ptr),
+			   sizeof(*area)))
+		return -EFAULT;
+	/* events are not supported yet */
+	if (reg->event_desc)
+		return -EINVAL;
+	return 0;
+}
+
+static int io_zcrx_copy_results(struct io_uring_zcrx_ifq_reg __user *arg,
+				const struct io_uring_zcrx_ifq_reg *reg,
+				const struct io_uring_region_desc *rd,
+				const struct io_uring_zcrx_area_reg *area)
+{
+	if (copy_to_user(arg, reg, sizeof(*reg)) ||
+	    copy_to_user(u64_to_user_ptr(reg->region_ptr), rd, sizeof(*rd)) ||
+	    copy_to_user(u64_to_user_ptr(reg->area_ptr), area, sizeof(*area)))
+		return -EFAULT;
+	return 0;
 }
 
 int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 			 struct io_uring_zcrx_ifq_reg __user *arg)
 {
-	struct net *net = current->nsproxy->net_ns;
 	struct io_uring_zcrx_area_reg area;
 	struct io_uring_zcrx_ifq_reg reg;
 	struct io_uring_region_desc rd;
 	struct io_zcrx_ifq *ifq;
-	u32 id;
+	u32 id, buf_len;
 	int ret;
 
 	lockdep_assert_held(&ctx->uring_lock);
 
 	/* it takes over a queue and sees every packet that lands there */
-	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+	if (!capable(CAP_NET_ADMIN))
 		return -EPERM;
 	/* completions are 32 bytes and posted from the submitter's task */
 	if (!(ctx->flags & IORING_SETUP_DEFER_TASKRUN) ||
 	    !(ctx->flags & IORING_SETUP_CQE32))
 		return -EINVAL;
-
-	if (copy_from_user(&reg, arg, sizeof(reg)))
-		return -EFAULT;
-	if (copy_from_user(&rd, u64_to_user_ptr(reg.region_ptr), sizeof(rd)))
-		return -EFAULT;
-	if (copy_from_user(&area, u64_to_user_ptr(reg.area_ptr), sizeof(area)))
-		return -EFAULT;
-	ret = io_zcrx_check_reg(ctx, &reg);
+	ret = io_zcrx_copy_reg(ctx, arg, &reg, &rd, &area);
 	if (ret)
 		return ret;
 
@@ -528,55 +707,45 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	/* reserve the id: nothing can find the instance until it is ready */
 	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL, XA_LIMIT(0, IO_ZCRX_MAX_ID),
 		       GFP_KERNEL);
-	if (ret) {
-		kfree(ifq);
-		return ret;
-	}
-	ifq->id = id;
+	if (ret)
+		goto free;
 
-	ret = io_zcrx_create_rq(ifq, &reg, &rd);
+	buf_len = reg.rx_buf_len;
+	ret = io_zcrx_create_rq(ifq, id, &reg, &rd);
+	if (!ret)
+		ret = io_zcrx_get_netdev(ifq, reg.if_idx);
+	if (!ret)
+		ret = io_zcrx_create_area(ifq, &area, buf_len);
+	if (!ret)
+		ret = io_zcrx_bind(ifq, reg.if_rxq, buf_len);
 	if (ret)
-		goto err;
-	ret = io_zcrx_create_area(ifq, &area);
-	if (ret)
-		goto err;
-	ret = io_zcrx_bind(ifq, net, &reg);
-	if (ret)
-		goto err;
+		goto erase;
 
-	/*
-	 * The queue is live from here on and its pool may hold buffers we
-	 * cannot take back synchronously, so the instance is published even
-	 * if the results cannot be written: unusable, freed with the ring.
-	 */
 	reg.zcrx_id = id;
-	if (copy_to_user(arg, &reg, sizeof(reg)) ||
-	    copy_to_user(u64_to_user_ptr(reg.region_ptr), &rd, sizeof(rd)) ||
-	    copy_to_user(u64_to_user_ptr(reg.area_ptr), &area, sizeof(area))) {
-		ifq->dead = true;
-		rtnl_lock();
-		io_close_queue(ifq);
-		rtnl_unlock();
-		ret = -EFAULT;
-	}
-	xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL);
-	return ret;
-err:
+	reg.rx_buf_len = buf_len ?: PAGE_SIZE;
+	/* under uring_lock: no request can look the id up before we return */
+	ret = xa_err(xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL));
+	if (!ret)
+		ret = io_zcrx_copy_results(arg, &reg, &rd, &area);
+	if (!ret)
+		return 0;
+erase:
 	xa_erase(&ctx->zcrx_ctxs, id);
-	io_zcrx_ifq_free(ifq);
+free:
+	io_zcrx_put_user(ifq);
 	return ret;
 }
 
 struct io_zcrx_ifq *io_zcrx_ifq_get(struct io_ring_ctx *ctx, u32 id)
 {
-	struct io_zcrx_ifq *ifq = xa_load(&ctx->zcrx_ctxs, id);
-
-	if (!ifq || READ_ONCE(ifq->dead))
-		return NULL;
-	return ifq;
+	return xa_load(&ctx->zcrx_ctxs, id);
 }
 
-/* Ring exit, called until the ring's references are gone: idempotent. */
+/*
+ * The ring is closing (uring_lock held, its refs already killed): it stops
+ * being a user of its instances. Its requests see the ring dying and hand
+ * out no more buffers, so the last user can take them all back here.
+ */
 void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 {
 	struct io_zcrx_ifq *ifq;
@@ -585,25 +754,20 @@ void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 	lockdep_assert_held(&ctx->uring_lock);
 
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
-		WRITE_ONCE(ifq->shutting_down, true);
-		io_zcrx_scrub(ifq);
-		rtnl_lock();
-		io_close_queue(ifq);
-		rtnl_unlock();
+		if (refcount_dec_and_test(&ifq->users))
+			io_zcrx_close(ifq);
 	}
 }
 
-/* Every page pool of every instance is gone by now. */
+/* The ring is freed: drop the references its requests could still use. */
 void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 {
 	struct io_zcrx_ifq *ifq;
 	unsigned long index;
 
-	lockdep_assert_held(&ctx->uring_lock);
-
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
 		xa_erase(&ctx->zcrx_ctxs, index);
-		io_zcrx_ifq_free(ifq);
+		io_zcrx_ifq_put(ifq);
 	}
 	xa_destroy(&ctx->zcrx_ctxs);
 }
@@ -688,53 +852,80 @@ static bool io_parse_rqe(struct io_uring_zcrx_rqe *rqe,
 	return true;
 }
 
+/* The device writes the buffer from the pool's offset on, its way. */
 static void io_zcrx_sync_for_device(const struct page_pool *pp,
 				    struct net_iov *niov)
 {
+	u32 len = min_t(u32, pp->p.max_len, PAGE_SIZE - pp->p.offset);
 	dma_addr_t dma;
 
 	if (!dma_dev_need_sync(pp->p.dev))
 		return;
 	dma = page_pool_get_dma_addr_netmem(net_iov_to_netmem(niov));
-	dma_sync_single_for_device(pp->p.dev, dma, PAGE_SIZE, DMA_FROM_DEVICE);
+	dma_sync_single_for_device(pp->p.dev, dma + pp->p.offset, len,
+				   pp->p.dma_dir);
 }
 
 /*
- * Take the buffers the user returned. With @pp (the pool allocating, in
- * its NAPI context) those of @pp go straight to its cache; the rest, and
- * all of them without @pp, go home through io_zcrx_return_niov().
+ * @nr consecutive refill entries name @niov. Unless the user holds that
+ * many completions of it, they are all ignored. A buffer nobody else
+ * holds goes to @pp's cache if it belongs to @pp (we run in its
+ * allocation path: not a recycle, and not counted as one), else home.
  */
-static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq,
-				unsigned int max)
+static void io_zcrx_return_user(struct page_pool *pp, struct net_iov *niov,
+				unsigned int nr)
+{
+	netmem_ref netmem = net_iov_to_netmem(niov);
+
+	if (!io_zcrx_put_niov_urefs(niov, nr))
+		return;
+	/* the stack may still hold it; it recycles it then */
+	if (page_pool_unref_netmem(netmem, nr))
+		return;
+	if (pp && niov->pp == pp) {
+		io_zcrx_sync_for_device(pp, niov);
+		pp->alloc.cache[pp->alloc.count++] = netmem;
+		return;
+	}
+	/* an older pool of the queue, a copy buffer, or no pool context */
+	io_zcrx_return_niov(niov);
+}
+
+/*
+ * Take up to @max refill entries. With @pp (the pool allocating, its cache
+ * empty) its buffers go straight to its cache; everything else goes home.
+ * Returns the number of entries consumed.
+ */
+static unsigned int io_zcrx_ring_refill(struct page_pool *pp,
+					struct io_zcrx_ifq *ifq,
+					unsigned int max)
 {
 	unsigned int mask = ifq->rq_entries - 1;
-	unsigned int entries;
+	struct net_iov *batch = NULL, *niov;
+	unsigned int entries, left, nr = 0;
 
 	spin_lock_bh(&ifq->rq_lock);
 	entries = min(io_zcrx_rqring_entries(ifq), max);
-	while (entries--) {
+	for (left = entries; left; left--) {
 		unsigned int head = ifq->cached_rq_head++ & mask;
-		struct net_iov *niov;
 
 		if (!io_parse_rqe(&ifq->rqes[head], ifq, &niov))
-			continue;
-		/* a buffer the user does not hold is ignored, not freed */
-		if (!io_zcrx_put_niov_uref(niov))
-			continue;
-		/* the stack may still hold it; it recycles it then */
-		if (page_pool_unref_netmem(net_iov_to_netmem(niov), 1))
-			continue;
-		if (!pp || unlikely(niov->pp != pp)) {
-			/* an older pool of the queue, or a copy buffer */
-			io_zcrx_return_niov(niov);
+			niov = NULL;
+		if (niov && niov == batch) {
+			nr++;
 			continue;
 		}
-		page_pool_put_unrefed_netmem(pp, net_iov_to_netmem(niov), -1,
-					     true);
+		if (batch)
+			io_zcrx_return_user(pp, batch, nr);
+		batch = niov;
+		nr = 1;
 	}
+	if (batch)
+		io_zcrx_return_user(pp, batch, nr);
 	/* the user may refill the entries once it sees head move past them */
 	smp_store_release(&ifq->rq_hdr->head, ifq->cached_rq_head);
 	spin_unlock_bh(&ifq->rq_lock);
+	return entries;
 }
 
 static void io_zcrx_refill_slow(struct page_pool *pp, struct io_zcrx_ifq *ifq)
@@ -796,29 +987,14 @@ static int io_pp_zc_init(struct page_pool *pp)
 	if (pp->p.order != 0)
 		return -EOPNOTSUPP;
 
-	/* ring exit waits for every pool to be gone before freeing the area */
-	percpu_ref_get(&ifq->ctx->refs);
+	/* the pool's buffers are the instance's memory */
+	refcount_inc(&ifq->refs);
 	return 0;
 }
 
 static void io_pp_zc_destroy(struct page_pool *pp)
 {
-	struct io_zcrx_ifq *ifq = pp->mp_priv;
-
-	percpu_ref_put(&ifq->ctx->refs);
-}
-
-/*
- * A pool of the queue is being torn down. While the instance lives, the
- * buffers its user holds stay the user's and the pool waits for them;
- * once the ring exits nobody will return them, so take them back.
- */
-static void io_pp_zc_scrub(struct page_pool *pp)
-{
-	struct io_zcrx_ifq *ifq = pp->mp_priv;
-
-	if (READ_ONCE(ifq->shutting_down))
-		io_zcrx_scrub(ifq);
+	io_zcrx_ifq_put(pp->mp_priv);
 }
 
 static int io_pp_nl_fill(void *mp_priv, struct sk_buff *rsp,
@@ -834,13 +1010,17 @@ static int io_pp_nl_fill(void *mp_priv, struct sk_buff *rsp,
 	return 0;
 }
 
-/* The device is unregistering (rtnl held): forget it. */
+/*
+ * The device is unregistering (rtnl held) and stopped its queues: forget
+ * it, and unmap now while the DMA device is still registered.
+ */
 static void io_pp_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
 {
 	struct io_zcrx_ifq *ifq = mp_priv;
 
 	WRITE_ONCE(ifq->if_rxq, -1);
 	io_zcrx_drop_netdev(ifq);
+	io_zcrx_unmap_area(ifq);
 }
 
 static const struct memory_provider_ops io_uring_pp_zc_ops = {
@@ -848,7 +1028,6 @@ static const struct memory_provider_ops io_uring_pp_zc_ops = {
 	.release_netmem		= io_pp_zc_release_netmem,
 	.init			= io_pp_zc_init,
 	.destroy		= io_pp_zc_destroy,
-	.scrub			= io_pp_zc_scrub,
 	.nl_fill		= io_pp_nl_fill,
 	.uninstall		= io_pp_uninstall,
 };
@@ -890,27 +1069,41 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
 	return true;
 }
 
-static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
+static struct net_iov *io_zcrx_get_free(struct io_zcrx_area *area)
 {
-	struct io_zcrx_area *area = ifq->area;
 	struct net_iov *niov = NULL;
-
-	/*
-	 * Copied buffers come back through the refill ring too, and no page
-	 * pool may be allocating to consume it (a flow on another queue or
-	 * device): take them back here before giving up.
-	 */
-	if (!READ_ONCE(area->free_count))
-		io_zcrx_ring_refill(NULL, ifq, ifq->rq_entries);
 
 	spin_lock_bh(&area->freelist_lock);
 	if (area->free_count)
 		niov = __io_zcrx_get_free_niov(area);
 	spin_unlock_bh(&area->freelist_lock);
+	return niov;
+}
+
+static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
+{
+	struct io_zcrx_area *area = ifq->area;
+	struct net_iov *niov;
+	unsigned int taken;
+
+	/*
+	 * Copied buffers come back through the refill ring too, and no page
+	 * pool may be allocating to consume it (a flow on another queue or
+	 * device): take them back here, a batch at a time with BHs off, up
+	 * to one ring's worth.
+	 */
+	for (taken = 0; ; taken += IO_ZCRX_FALLBACK_REFILL) {
+		niov = io_zcrx_get_free(area);
+		if (niov)
+			break;
+		if (taken >= ifq->rq_entries ||
+		    !io_zcrx_ring_refill(NULL, ifq, IO_ZCRX_FALLBACK_REFILL))
+			return NULL;
+		cond_resched();
+	}
 
 	/* the user's reference is the only one */
-	if (niov)
-		page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
+	page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
 	return niov;
 }
 
@@ -947,7 +1140,7 @@ static int io_zcrx_copy_skb(struct io_zcrx_args *args,
 			break;
 		}
 		/* its only pool reference, taken above, is the user's */
-		atomic_inc(io_get_user_counter(niov));
+		io_zcrx_user_ref_inc(niov);
 		copied += n;
 	}
 	ifq->copy_bytes += copied;
@@ -1043,7 +1236,7 @@ out:
 	return offset - start_off;
 }
 
-/* tcp_read_sock() actor; desc->count is the request's remaining budget */
+/* tcp_read_sock() actor; desc->count is what the read limit leaves */
 static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 			    unsigned int offset, size_t len)
 {
@@ -1065,11 +1258,11 @@ static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 
 static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 			       struct sock *sk, unsigned int issue_flags,
-			       size_t *budget)
+			       size_t *left)
 {
 	struct io_zcrx_args args = { .req = req, .ifq = ifq };
 	read_descriptor_t rd_desc = {
-		.count = *budget,
+		.count = *left,
 		.arg.data = &args,
 	};
 	int ret;
@@ -1103,13 +1296,13 @@ static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	}
 out:
 	release_sock(sk);
-	*budget = rd_desc.count;
+	*left = rd_desc.count;
 	return ret;
 }
 
-int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
-		 struct socket *sock, unsigned int flags,
-		 unsigned int issue_flags, size_t *budget)
+static int io_zcrx_recv_sock(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+			     struct socket *sock, unsigned int issue_flags,
+			     size_t *left)
 {
 	struct sock *sk = sock->sk;
 	const struct proto *prot = READ_ONCE(sk->sk_prot);
@@ -1122,40 +1315,40 @@ int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		__io_submit_flush_completions(req->ctx);
 
 	sock_rps_record_flow(sk);
-	return io_zcrx_tcp_recvmsg(req, ifq, sk, issue_flags, budget);
+	return io_zcrx_tcp_recvmsg(req, ifq, sk, issue_flags, left);
 }
 
 /* IORING_OP_RECV_ZC */
 
 struct io_recvzc {
 	struct file			*file;
-	unsigned int			msg_flags;
 	u16				flags;
-	u32				len;
+	/* bytes the read limit leaves, SIZE_MAX without a limit */
+	size_t				left;
 	struct io_zcrx_ifq		*ifq;
 };
 
 int io_recvzc_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe)
 {
 	struct io_recvzc *zc = io_kiocb_to_cmd(req, struct io_recvzc);
+	u32 limit;
 
 	if (unlikely(sqe->addr2 || sqe->addr || sqe->addr3))
+		return -EINVAL;
+	if (READ_ONCE(sqe->msg_flags))
+		return -EINVAL;
+	zc->flags = READ_ONCE(sqe->ioprio);
+	if (zc->flags & ~(IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT))
+		return -EINVAL;
+	/* ABI revision 2: a multishot request with a read limit, only */
+	if (!(zc->flags & IORING_RECV_MULTISHOT))
 		return -EINVAL;
 	zc->ifq = io_zcrx_ifq_get(req->ctx, READ_ONCE(sqe->zcrx_ifq_idx));
 	if (!zc->ifq)
 		return -EINVAL;
+	limit = READ_ONCE(sqe->len);
+	zc->left = limit ?: SIZE_MAX;
 
-	zc->len = READ_ONCE(sqe->len);
-	zc->flags = READ_ONCE(sqe->ioprio);
-	zc->msg_flags = READ_ONCE(sqe->msg_flags);
-	if (zc->msg_flags)
-		return -EINVAL;
-	if (zc->flags & ~(IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT))
-		return -EINVAL;
-	if (zc->len == UINT_MAX)
-		return -EINVAL;
-
-	/* every data completion is an extra CQE, with or without the flag */
 	req->flags |= REQ_F_APOLL_MULTISHOT;
 	return 0;
 }
@@ -1173,7 +1366,6 @@ static int io_recvzc_finish(struct io_kiocb *req, int res,
 int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
 {
 	struct io_recvzc *zc = io_kiocb_to_cmd(req, struct io_recvzc);
-	size_t budget = zc->len ?: SIZE_MAX;
 	struct socket *sock;
 	int ret;
 
@@ -1183,17 +1375,21 @@ int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
 	/* completions are posted from the submitter, never from io-wq */
 	if (issue_flags & IO_URING_F_IOWQ)
 		return -EOPNOTSUPP;
+	/*
+	 * A dying ring is no user of its instances any more: the last user
+	 * took every buffer back. Checked under uring_lock, which the close
+	 * holds too.
+	 */
+	if (unlikely(percpu_ref_is_dying(&req->ctx->refs)))
+		return io_recvzc_finish(req, -ECANCELED, issue_flags);
 
 	sock = sock_from_file(req->file);
 	if (unlikely(!sock))
 		return -ENOTSOCK;
 
-	ret = io_zcrx_recv(req, zc->ifq, sock, 0, issue_flags, &budget);
-	if (zc->len) {
-		zc->len = budget;
-		if (!budget)
-			return io_recvzc_finish(req, 0, issue_flags);
-	}
+	ret = io_zcrx_recv_sock(req, zc->ifq, sock, issue_flags, &zc->left);
+	if (!zc->left)
+		return io_recvzc_finish(req, 0, issue_flags);
 	if (ret == IOU_REQUEUE)
 		return ret;
 	if (ret <= 0 && ret != -EAGAIN) {

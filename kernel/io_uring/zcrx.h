@@ -4,6 +4,7 @@
 
 #include <linux/io_uring_types.h>
 #include <linux/netdevice.h>
+#include <linux/refcount.h>
 #include <linux/socket.h>
 #include <net/netmem.h>
 #include <net/page_pool/types.h>
@@ -32,18 +33,30 @@ struct io_zcrx_area {
 	u32			*freelist;
 };
 
-/* The refill ring's header, as the user sees it in the region. */
+/* The refill ring's header as the user sees it (ABI: 7.3 layout). */
+#define IO_ZCRX_RQ_HDR_ALIGN		64
 struct io_zcrx_rq_hdr {
-	u32	head ____cacheline_aligned_in_smp;
-	u32	tail ____cacheline_aligned_in_smp;
+	u32	head __aligned(IO_ZCRX_RQ_HDR_ALIGN);
+	u32	tail __aligned(IO_ZCRX_RQ_HDR_ALIGN);
 };
 
+/*
+ * An instance. Its users (ABI §7: the registering ring, later importing
+ * rings and export files) each hold one of @users and one of @refs; the
+ * page pools of its queue hold one of @refs each. The last user closes it:
+ * buffers the user still holds come back and the queue is unbound. The
+ * last reference frees the memory, once every pool has drained.
+ */
 struct io_zcrx_ifq {
-	struct io_ring_ctx		*ctx;
 	struct io_zcrx_area		*area;
-	u32				id;
-	bool				shutting_down;
-	bool				dead;
+	refcount_t			refs;
+	refcount_t			users;
+
+	/* Who the pinned area and region are charged to (RLIMIT_MEMLOCK,
+	 * pinned_vm); the instance may outlive the ring that registered it.
+	 */
+	struct user_struct		*user;
+	struct mm_struct		*mm_account;
 
 	/* Refill ring: the user produces, page pool allocations consume. */
 	spinlock_t			rq_lock ____cacheline_aligned_in_smp;
@@ -57,10 +70,10 @@ struct io_zcrx_ifq {
 	unsigned short			region_nr_pages;
 	bool				region_user;
 	void				*region_ptr;
-	size_t				region_size;
 
-	/* The bound queue; netdev is cleared when the device unregisters.
-	 * Both are only changed under rtnl.
+	/* The bound queue. if_rxq and netdev change only under rtnl; the
+	 * netdev reference goes when the queue is unbound or the device
+	 * unregisters, the DMA device's when the area is unmapped.
 	 */
 	u32				if_idx;
 	u32				if_rxq;
@@ -82,9 +95,6 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 			 struct io_uring_zcrx_ifq_reg __user *arg);
 void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
 void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx);
-int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
-		 struct socket *sock, unsigned int flags,
-		 unsigned int issue_flags, size_t *budget);
 struct io_zcrx_ifq *io_zcrx_ifq_get(struct io_ring_ctx *ctx, u32 id);
 int io_zcrx_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma,
 		 unsigned long offset);
@@ -104,13 +114,6 @@ static inline void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 
 static inline void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 {
-}
-
-static inline int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
-			       struct socket *sock, unsigned int flags,
-			       unsigned int issue_flags, size_t *budget)
-{
-	return -EOPNOTSUPP;
 }
 
 static inline struct io_zcrx_ifq *io_zcrx_ifq_get(struct io_ring_ctx *ctx,

@@ -12,6 +12,7 @@
  * handed to the user come from the copy fallback's path, which gives them
  * the same references a zero-copy buffer has once the stack let go of it.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 
 #define ZT_NR_BUFS	16
@@ -74,8 +75,24 @@ static struct net_iov *zt_give(struct kunit *test)
 
 	niov = io_zcrx_alloc_fallback(&t->ifq);
 	KUNIT_ASSERT_NOT_NULL(test, niov);
-	atomic_inc(io_get_user_counter(niov));
+	io_zcrx_user_ref_inc(niov);
 	return niov;
+}
+
+/* A buffer in an skb: out of the freelist, the stack's one reference. */
+static struct net_iov *zt_in_stack(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov;
+
+	niov = io_zcrx_alloc_fallback(&t->ifq);
+	KUNIT_ASSERT_NOT_NULL(test, niov);
+	return niov;
+}
+
+static long zt_pool_refs(struct net_iov *niov)
+{
+	return atomic_long_read(&niov->pp_ref_count);
 }
 
 /* What the user does to return a buffer: fill an entry, move the tail. */
@@ -153,13 +170,54 @@ static void zt_uref_never_below_zero(struct kunit *test)
 	struct zt_instance *t = test->priv;
 	struct net_iov *niov = &t->niovs[3];
 
-	KUNIT_EXPECT_FALSE(test, io_zcrx_put_niov_uref(niov));
+	KUNIT_EXPECT_FALSE(test, io_zcrx_put_niov_urefs(niov, 1));
 	KUNIT_EXPECT_EQ(test, zt_user_refs(t, 3), 0);
 
-	atomic_inc(io_get_user_counter(niov));
-	KUNIT_EXPECT_TRUE(test, io_zcrx_put_niov_uref(niov));
-	KUNIT_EXPECT_FALSE(test, io_zcrx_put_niov_uref(niov));
+	io_zcrx_user_ref_inc(niov);
+	KUNIT_EXPECT_FALSE(test, io_zcrx_put_niov_urefs(niov, 2));
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, 3), 1);
+	KUNIT_EXPECT_TRUE(test, io_zcrx_put_niov_urefs(niov, 1));
+	KUNIT_EXPECT_FALSE(test, io_zcrx_put_niov_urefs(niov, 1));
 	KUNIT_EXPECT_EQ(test, zt_user_refs(t, 3), 0);
+}
+
+/*
+ * The race RECV_ZC must survive: while it hands a buffer to the user, NAPI
+ * consumes a refill entry naming that buffer (a stale duplicate or a
+ * guessed offset). The stub runs that refill right after the user
+ * reference is published, the moment a concurrent NAPI could first see
+ * it. The entry may take the user's reference, never the stack's.
+ */
+static void zt_refill_between_refs(struct net_iov *niov)
+{
+	struct zt_instance *t = kunit_get_current_test()->priv;
+
+	atomic_inc(io_get_user_counter(niov));
+	zt_push(t, zt_off(net_iov_idx(niov)), 0);
+	zt_refill(t);
+}
+
+static void zt_hand_out_races_refill(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov = zt_in_stack(test);
+
+	kunit_activate_static_stub(test, io_zcrx_user_ref_inc,
+				   zt_refill_between_refs);
+	io_zcrx_get_niov_uref(niov);
+	kunit_deactivate_static_stub(test, io_zcrx_user_ref_inc);
+
+	/* consumed the user's reference; the skb's is intact */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->hdr.head), t->tail);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(niov)), 0);
+	KUNIT_EXPECT_EQ(test, zt_pool_refs(niov), 1);
+	/* so the buffer is not free while the skb still points at it */
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS - 1);
+
+	/* the stack lets go, and only then it comes home */
+	if (!page_pool_unref_netmem(net_iov_to_netmem(niov), 1))
+		io_zcrx_return_niov(niov);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
 }
 
 static void zt_refill_takes_back_held_buffers(struct kunit *test)
@@ -183,21 +241,59 @@ static void zt_refill_takes_back_held_buffers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(t->hdr.head), t->tail);
 }
 
+/* A duplicate that is not next to the original finds nothing left. */
 static void zt_refill_ignores_duplicates(struct kunit *test)
 {
 	struct zt_instance *t = test->priv;
 	struct net_iov *niov = zt_give(test);
+	struct net_iov *other = zt_give(test);
 	unsigned long idx = net_iov_idx(niov);
 
 	zt_push(t, zt_off(idx), 0);
+	zt_push(t, zt_off(net_iov_idx(other)), 0);
 	zt_push(t, zt_off(idx), 0);
-	zt_push(t, zt_off(idx), 0);
+	zt_push(t, zt_off(net_iov_idx(other)), 0);
 	zt_refill(t);
 
 	/* back once: a second copy in the freelist would be a double free */
 	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
 	KUNIT_EXPECT_EQ(test, zt_user_refs(t, idx), 0);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(t->hdr.head), t->tail);
+}
+
+/* Consecutive entries for one buffer are one batch: all of it or none. */
+static void zt_refill_batches_consecutive_entries(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *niov = zt_give(test);
+	unsigned long idx = net_iov_idx(niov);
+
+	/* two completions out of one buffer, returned together */
+	io_zcrx_get_niov_uref(niov);
+	zt_push(t, zt_off(idx), 0);
+	zt_push(t, zt_off(idx) + 100, 0);
+	zt_refill(t);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, idx), 0);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+
+	/* three entries for one reference: the batch is ignored as a whole */
+	niov = zt_give(test);
+	idx = net_iov_idx(niov);
+	zt_push(t, zt_off(idx), 0);
+	zt_push(t, zt_off(idx), 0);
+	zt_push(t, zt_off(idx), 0);
+	zt_refill(t);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, idx), 1);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS - 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->hdr.head), t->tail);
+
+	/* a made-up entry in between ends a batch */
+	zt_push(t, zt_off(idx), 0);
+	zt_push(t, zt_off(idx), 1);
+	zt_push(t, zt_off(idx), 0);
+	zt_refill(t);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, idx), 0);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
 }
 
 static void zt_refill_ignores_buffers_not_held(struct kunit *test)
@@ -301,17 +397,95 @@ static void zt_scrub_takes_everything_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(twice)), 0);
 }
 
+/* ABI §4: area length and address rules, before anything is pinned */
+static void zt_area_reg_rules(struct kunit *test)
+{
+	static const struct {
+		u64 addr, len;
+		u32 flags, dmabuf_fd;
+		int err;
+	} cases[] = {
+		{ 0x10000, 16 * PAGE_SIZE, 0, 0, 0 },
+		{ 0, 16 * PAGE_SIZE, 0, 0, -EINVAL },
+		{ 0x10000 + 1, 16 * PAGE_SIZE, 0, 0, -EINVAL },
+		{ 0x10000, 16 * PAGE_SIZE + 1, 0, 0, -EINVAL },
+		{ 0x10000, 0, 0, 0, -EFAULT },
+		{ 0x10000, 2ULL << 40, 0, 0, -EFAULT },
+		{ 0x10000, (1ULL << 40) + PAGE_SIZE, 0, 0, -EFAULT },
+		/* allowed by length, but its net_iovs would not fit kvmalloc */
+		{ 0x10000, 1ULL << 40, 0, 0, -EOVERFLOW },
+		{ -2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0, -EOVERFLOW },
+		{ 0x10000, 16 * PAGE_SIZE, 0, 3, -EINVAL },
+		{ 0x10000, 16 * PAGE_SIZE, 2, 0, -EINVAL },
+	};
+	struct io_uring_zcrx_area_reg reg = {};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		reg.addr = cases[i].addr;
+		reg.len = cases[i].len;
+		reg.flags = cases[i].flags;
+		reg.dmabuf_fd = cases[i].dmabuf_fd;
+		KUNIT_EXPECT_EQ_MSG(test, io_zcrx_check_area_reg(&reg),
+				    cases[i].err, "case %d: addr %llx len %llx",
+				    i, reg.addr, reg.len);
+	}
+}
+
+/* ABI §5: refill region rules, in their order */
+static void zt_region_rules(struct kunit *test)
+{
+	const size_t need = PAGE_SIZE + 1;
+	static const struct {
+		u64 user_addr, size, mmap_offset;
+		u32 flags, id;
+		int err;
+	} cases[] = {
+		{ 0, 2 * PAGE_SIZE, 0, 0, 0, 0 },
+		{ 0x10000, 2 * PAGE_SIZE, 0, IORING_MEM_REGION_TYPE_USER, 0, 0 },
+		{ 0, 2 * PAGE_SIZE, 0, 2, 0, -EINVAL },
+		{ 0, 2 * PAGE_SIZE, 0, IORING_MEM_REGION_TYPE_USER, 0, -EFAULT },
+		{ 0x10000, 2 * PAGE_SIZE, 0, 0, 0, -EFAULT },
+		{ 0, 0, 0, 0, 0, -EINVAL },
+		{ 0, 2 * PAGE_SIZE, PAGE_SIZE, 0, 0, -EINVAL },
+		{ 0, 2 * PAGE_SIZE, 0, 0, 1, -EINVAL },
+		{ 0, 2 * PAGE_SIZE - 1, 0, 0, 0, -EINVAL },
+		{ 0x10001, 2 * PAGE_SIZE, 0, IORING_MEM_REGION_TYPE_USER, 0,
+		  -EINVAL },
+		{ -PAGE_SIZE, 2 * PAGE_SIZE, 0, IORING_MEM_REGION_TYPE_USER, 0,
+		  -EOVERFLOW },
+		{ 0, 1ULL << 50, 0, 0, 0, -E2BIG },
+		{ 0, PAGE_SIZE, 0, 0, 0, -EINVAL },
+	};
+	struct io_uring_region_desc rd = {};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		rd.user_addr = cases[i].user_addr;
+		rd.size = cases[i].size;
+		rd.mmap_offset = cases[i].mmap_offset;
+		rd.flags = cases[i].flags;
+		rd.id = cases[i].id;
+		KUNIT_EXPECT_EQ_MSG(test, io_zcrx_check_region(&rd, need),
+				    cases[i].err, "case %d", i);
+	}
+}
+
 static struct kunit_case io_zcrx_test_cases[] = {
 	KUNIT_CASE(zt_parse_accepts_area_offsets),
 	KUNIT_CASE(zt_parse_rejects_made_up_entries),
 	KUNIT_CASE(zt_uref_never_below_zero),
+	KUNIT_CASE(zt_hand_out_races_refill),
 	KUNIT_CASE(zt_refill_takes_back_held_buffers),
 	KUNIT_CASE(zt_refill_ignores_duplicates),
+	KUNIT_CASE(zt_refill_batches_consecutive_entries),
 	KUNIT_CASE(zt_refill_ignores_buffers_not_held),
 	KUNIT_CASE(zt_refill_waits_for_the_stack),
 	KUNIT_CASE(zt_refill_bounds_garbage_tail),
 	KUNIT_CASE(zt_refill_ignores_user_head),
 	KUNIT_CASE(zt_scrub_takes_everything_back),
+	KUNIT_CASE(zt_area_reg_rules),
+	KUNIT_CASE(zt_region_rules),
 	{}
 };
 

@@ -5,8 +5,8 @@
  * The numbers and layouts are those of mainline Linux, so a program built
  * against either set of headers runs on both kernels.
  */
-#ifndef _UAPI_LINUX_IO_URING_ZCRX_H
-#define _UAPI_LINUX_IO_URING_ZCRX_H
+#ifndef LINUX_IO_URING_ZCRX_H
+#define LINUX_IO_URING_ZCRX_H
 
 #include <linux/types.h>
 
@@ -53,7 +53,7 @@ struct io_uring_zcrx_area_reg {
  * Registration flags. This kernel does not implement them yet and refuses
  * both with -EINVAL; the numbers are reserved so they keep their meaning.
  */
-enum io_uring_zcrx_reg_flags {
+enum zcrx_reg_flags {
 	ZCRX_REG_IMPORT			= 1,	/* share another ring's instance */
 	ZCRX_REG_NODEV			= 2,	/* an area with no device bound */
 };
@@ -71,7 +71,8 @@ struct io_uring_zcrx_ifq_reg {
 	struct io_uring_zcrx_offsets offsets;	/* out */
 	__u32	zcrx_id;	/* out */
 	__u32	rx_buf_len;	/* in: 0 for PAGE_SIZE, out: the size used */
-	__u64	__resv[3];
+	__u64	event_desc;	/* pointer to struct zcrx_event_desc, or 0 */
+	__u64	__resv[2];
 };
 
-#endif /* _UAPI_LINUX_IO_URING_ZCRX_H */
+#endif /* LINUX_IO_URING_ZCRX_H */
