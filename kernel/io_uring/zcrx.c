@@ -29,6 +29,7 @@
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/skbuff.h>
+#include <linux/vmalloc.h>
 #include <kunit/static_stub.h>
 #include <net/rps.h>
 #include <net/netdev_rx_queue.h>
@@ -143,7 +144,7 @@ static void io_zcrx_return_niov(struct net_iov *niov)
 	netmem_ref netmem = net_iov_to_netmem(niov);
 
 	if (!niov->pp) {
-		/* a copy fallback buffer, it never belonged to a pool */
+		/* a buffer no pool ever took: a copy, say */
 		io_zcrx_return_niov_freelist(niov);
 		return;
 	}

@@ -9,8 +9,8 @@
  *
  * Included from zcrx.c so the helpers under test can stay static. The
  * instance is built by hand without a ring, netdev or page pool: buffers
- * handed to the user come from the copy fallback's path, which gives them
- * the same references a zero-copy buffer has once the stack let go of it.
+ * come straight from the freelist with the one pool reference a buffer in
+ * an skb has, and are handed to the user as RECV_ZC does.
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
@@ -67,26 +67,27 @@ static u64 zt_off(unsigned long idx)
 	return (u64)idx << PAGE_SHIFT;
 }
 
-/* Hand a free buffer to the user the way the copy path does. */
-static struct net_iov *zt_give(struct kunit *test)
-{
-	struct zt_instance *t = test->priv;
-	struct net_iov *niov;
-
-	niov = io_zcrx_alloc_fallback(&t->ifq);
-	KUNIT_ASSERT_NOT_NULL(test, niov);
-	io_zcrx_user_ref_inc(niov);
-	return niov;
-}
-
 /* A buffer in an skb: out of the freelist, the stack's one reference. */
 static struct net_iov *zt_in_stack(struct kunit *test)
 {
 	struct zt_instance *t = test->priv;
-	struct net_iov *niov;
+	struct net_iov *niov = NULL;
 
-	niov = io_zcrx_alloc_fallback(&t->ifq);
+	spin_lock_bh(&t->area.freelist_lock);
+	if (t->area.free_count)
+		niov = __io_zcrx_get_free_niov(&t->area);
+	spin_unlock_bh(&t->area.freelist_lock);
 	KUNIT_ASSERT_NOT_NULL(test, niov);
+	page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
+	return niov;
+}
+
+/* Hand it to the user, whose reference replaces the stack's. */
+static struct net_iov *zt_give(struct kunit *test)
+{
+	struct net_iov *niov = zt_in_stack(test);
+
+	io_zcrx_user_ref_inc(niov);
 	return niov;
 }
 
