@@ -9,6 +9,8 @@
 #   make vm [KERNEL=debug] [CMD='...']   shell or one command in the VM
 #   make bench        benchmarks in the release VM
 #   make export-patches                  tree commits -> kernel/patches/
+#   make series                          the series for a 6.12 tree
+#   make series-check                    bisect build + checkpatch (slow)
 
 KERNEL_PKG         := linux-source-6.12
 KERNEL_PKG_VERSION := 6.12.117-1~deb12u1
@@ -35,7 +37,7 @@ KMAKE_ARGS := -j$(JOBS) KBUILD_BUILD_USER=zcrx KBUILD_BUILD_HOST=zcrx
 KMAKE_ENV  := PATH=/usr/lib/ccache:$$PATH CCACHE_BASEDIR=$(CURDIR)
 
 .PHONY: all deps tree kernels $(KERNELS:%=kernel-%) userspace vm run check bench \
-	checkpatch export-patches reset-tree clean distclean
+	checkpatch export-patches series series-check reset-tree clean distclean
 
 all: kernels userspace
 
@@ -95,6 +97,18 @@ checkpatch: tree
 
 export-patches:
 	@scripts/export-patches.sh $(TREE)
+
+# The series as a user applies it: cover letter, patches, quilt series.
+series: tree
+	@scripts/series.sh write $(TREE) $(BUILD)/series $(KERNEL_PKG_VERSION)
+
+# Every patch builds on its own and passes checkpatch; the series applies
+# to the other 6.12 versions Debian serves and builds on the oldest. Slow.
+series-check: tree
+	@flock $(BUILD)/.kbuild.lock scripts/series-check.sh $(TREE) \
+		$(KERNEL_PKG) $(KERNEL_PKG_VERSION); rc=$$?; \
+	scripts/series.sh write $(TREE) $(BUILD)/series $(KERNEL_PKG_VERSION); \
+	exit $$rc
 
 # Drop commits and edits in the tree that were not exported; the next
 # `make` re-applies kernel/patches/.

@@ -1,11 +1,13 @@
 #!/bin/bash
 # Prepare the kernel tree under build/: pristine Debian source imported as a
-# git repository, our patch series applied on top as commits, our new files
-# from kernel/ copied to their in-tree paths.
+# git repository, our patch series applied on top as commits (new files
+# included), and any edit made to a new file in kernel/<path> since the
+# series was last exported copied over the committed version, uncommitted,
+# so the build uses it until `make export-patches` folds it into its patch.
 #
 # Cheap when nothing changed: the series is re-applied only when
-# kernel/patches/ changed, and an overlay file is copied only when it differs
-# or was touched since the last copy, so kbuild rebuilds exactly that.
+# kernel/patches/ changed, and a file is copied only when it differs or was
+# touched since the last copy, so kbuild rebuilds exactly that.
 #
 # Usage: scripts/prepare-tree.sh TREE TARBALL VERSION
 set -euo pipefail
@@ -41,6 +43,17 @@ import_pristine() {
 	echo "$version" > "$state/version"
 }
 
+# discardable: the tree's uncommitted changes are all copies of kernel/
+# files (what sync_new_files makes), so re-applying the series loses nothing.
+discardable() {
+	local f
+
+	while IFS= read -r f; do
+		[[ -n $f ]] || continue
+		cmp -s "$tree/$f" "$top/kernel/$f" || return 1
+	done < <(git_tree diff --name-only HEAD)
+}
+
 apply_series() {
 	local want head applied
 	want=$(series_hash "$patches")
@@ -55,9 +68,9 @@ apply_series() {
 			exit 1
 		fi
 	fi
-	if ! git_tree diff --quiet HEAD; then
-		echo "tree: $tree has uncommitted changes to upstream files;" \
-			"commit them and run 'make export-patches'." >&2
+	if ! discardable; then
+		echo "tree: $tree has uncommitted changes that are not in" \
+			"kernel/; commit them and run 'make export-patches'." >&2
 		exit 1
 	fi
 	git_tree reset -q --hard pristine
@@ -77,45 +90,33 @@ apply_series() {
 	echo "tree: applied $(series_count "$patches") patches"
 }
 
-# Overlay files are new files at their in-tree paths. They stay untracked in
-# the tree (listed in info/exclude) so the patch series holds only changes
-# to upstream files.
-sync_overlay() {
-	local list=$state/overlay f
-	local new
-	new=$(cd "$top/kernel" && find . -type f ! -path './patches/*' \
-		! -path './configs/*' | sed 's|^\./||' | sort)
-	for f in $new; do
-		if git_tree ls-files --error-unmatch -- "$f" >/dev/null 2>&1; then
-			echo "tree: kernel/$f replaces an upstream file;" \
-				"change upstream files with a patch instead" >&2
+# A new file edited in kernel/ since the last export: build the edit. The
+# tree keeps it as an uncommitted change; `make export-patches` folds it
+# into the patch that last touched the file. A copy gets the time of
+# copying, so objects built from the previous version look older.
+sync_new_files() {
+	local f
+
+	for f in $(cd "$top/kernel" && find . -type f ! -path './patches/*' \
+			! -path './configs/*' | sed 's|^\./||' | sort); do
+		if ! git_tree cat-file -e "HEAD:$f" 2>/dev/null; then
+			echo "tree: kernel/$f is in no patch; add it to one in" \
+				"$tree and run 'make export-patches'" >&2
 			exit 1
 		fi
-	done
-	# Drop files that left the overlay since the last run.
-	if [[ -f $list ]]; then
-		comm -23 "$list" <(echo "$new") | while read -r f; do
-			[[ -n $f ]] && rm -f "$tree/$f"
-		done
-	fi
-	# A copy gets the time of copying, not the source's mtime: an object
-	# built from the previous copy must look older than the new one.
-	for f in $new; do
 		if [[ $top/kernel/$f -nt $tree/$f ]] ||
 		   ! cmp -s "$top/kernel/$f" "$tree/$f"; then
-			mkdir -p "$(dirname "$tree/$f")"
+			if ! cmp -s "$top/kernel/$f" "$tree/$f"; then
+				echo "tree: building kernel/$f as edited" \
+					"(not in kernel/patches/ yet)"
+			fi
 			cp "$top/kernel/$f" "$tree/$f"
 		fi
 	done
-	echo "$new" > "$list"
-	{
-		echo "# zcrx overlay files, managed by scripts/prepare-tree.sh"
-		sed 's|^|/|' "$list"
-	} > "$tree/.git/info/exclude"
 }
 
 if [[ ! -f $state/version || $(cat "$state/version") != "$version" ]]; then
 	import_pristine
 fi
 apply_series
-sync_overlay
+sync_new_files
