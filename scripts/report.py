@@ -277,6 +277,10 @@ def cmd_vm_run(rundir, kernel):
     seconds = boot_time(rundir)
     if seconds is not None:
         print(f"#     {kernel:<8} boot to first test: {seconds:.1f} s")
+    silence = read(os.path.join(rundir, "longest-silence")).strip()
+    if silence:
+        print(f"#     {kernel:<8} longest silence: {silence} s "
+              f"(a guest is stopped after VM_STALL)")
     write_records(rundir, records)
     return 0
 

@@ -14,6 +14,7 @@
 #   console.log what the command printed (also shown on stdout as it comes)
 #   qemu.err    QEMU's own messages
 #   vm-error    why the VM was stopped, when it was (read by report.py)
+#   longest-silence  the longest time in seconds nothing moved
 #   io/         shared read-write with the guest at the same path: the
 #               command, its exit status, the guest's heartbeat, results
 #
@@ -213,6 +214,7 @@ stuck() {
 now_ms
 start=$now
 last=$now
+longest=0
 seen=
 verdict=
 while kill -0 "$qpid" 2>/dev/null; do
@@ -236,6 +238,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 	fi
 	# Progress: the console, the kernel log, the guest's heartbeat.
 	cur=$(stat -c %s "$console" "$log" 2>/dev/null; cat "$io/heartbeat" 2>/dev/null) || true
+	((now - last <= longest)) || longest=$((now - last))
 	if [[ $cur != "$seen" ]]; then
 		seen=$cur
 		last=$now
@@ -246,6 +249,8 @@ while kill -0 "$qpid" 2>/dev/null; do
 	fi
 done
 stop_qemu
+# How close a healthy guest came to VM_STALL (report.py prints it).
+echo "$((longest / 1000))" > "$run/longest-silence"
 [[ -z $tpid ]] || wait "$tpid" 2>/dev/null || true
 tpid=
 if [[ -s $qerr && $verdict != stuck ]]; then
