@@ -18,7 +18,9 @@
  *    them also holds one pp_ref_count reference, so neither the stack nor
  *    the pool can reuse the buffer until the user lets go of it.
  */
+#include <linux/anon_inodes.h>
 #include <linux/dma-mapping.h>
+#include <linux/file.h>
 #include <linux/io_uring.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -56,6 +58,10 @@ static_assert(offsetof(struct io_uring_zcrx_ifq_reg, event_desc) == 72);
 static_assert(sizeof(struct io_uring_region_desc) == 64);
 static_assert(offsetof(struct io_zcrx_rq_hdr, tail) == 64);
 static_assert(sizeof(struct io_zcrx_rq_hdr) == 128);
+static_assert(sizeof(struct zcrx_ctrl) == 72);
+static_assert(sizeof(struct zcrx_event_desc) == 96);
+static_assert(sizeof(struct zcrx_stats) == 16);
+static_assert(offsetof(struct zcrx_ctrl, zc_export) == 24);
 
 #define IO_RQ_MAX_ENTRIES		32768
 /* Instance ids must fit the mmap offset below IORING_OFF_MMAP_MASK. */
@@ -67,6 +73,7 @@ static_assert(sizeof(struct io_zcrx_rq_hdr) == 128);
 /* ABI §4: the largest user memory area. */
 #define IO_ZCRX_MAX_AREA_LEN		BIT_ULL(40)
 #define IO_DMA_ATTR	(DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_WEAK_ORDERING)
+#define IO_ZCRX_EVENT_MASK		(BIT(__ZCRX_EVENT_LAST) - 1)
 
 static const struct memory_provider_ops io_uring_pp_zc_ops;
 
@@ -248,6 +255,7 @@ static int io_zcrx_create_region(struct io_zcrx_ifq *ifq, u32 id,
 		return PTR_ERR(ptr);
 	}
 	ifq->region_ptr = ptr;
+	ifq->region_size = rd->size;
 	return 0;
 }
 
@@ -266,6 +274,13 @@ static void io_zcrx_free_region(struct io_zcrx_ifq *ifq)
 	}
 	io_zcrx_unaccount(ifq, nr_pages);
 	ifq->region_ptr = NULL;
+}
+
+static void io_zcrx_fill_offsets(struct io_uring_zcrx_offsets *offsets)
+{
+	offsets->head = offsetof(struct io_zcrx_rq_hdr, head);
+	offsets->tail = offsetof(struct io_zcrx_rq_hdr, tail);
+	offsets->rqes = sizeof(struct io_zcrx_rq_hdr);
 }
 
 static int io_zcrx_create_rq(struct io_zcrx_ifq *ifq, u32 id,
@@ -287,9 +302,7 @@ static int io_zcrx_create_rq(struct io_zcrx_ifq *ifq, u32 id,
 	WRITE_ONCE(ifq->rq_hdr->head, 0);
 	WRITE_ONCE(ifq->rq_hdr->tail, 0);
 
-	reg->offsets.head = offsetof(struct io_zcrx_rq_hdr, head);
-	reg->offsets.tail = offsetof(struct io_zcrx_rq_hdr, tail);
-	reg->offsets.rqes = rqes_off;
+	io_zcrx_fill_offsets(&reg->offsets);
 	return 0;
 }
 
@@ -372,13 +385,17 @@ static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
 }
 
 /* ABI §4, the rules that need nothing but the struct */
-static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg)
+static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg,
+				  bool nodev)
 {
 	u64 end;
 
 	if (reg->flags & ~IORING_ZCRX_AREA_DMABUF)
 		return -EINVAL;
 	if (reg->rq_area_token || reg->__resv2[0] || reg->__resv2[1])
+		return -EINVAL;
+	/* the kernel copies into a NODEV area: it must be able to read it */
+	if ((reg->flags & IORING_ZCRX_AREA_DMABUF) && nodev)
 		return -EINVAL;
 	/* dma-buf areas are not part of this kernel yet */
 	if (reg->flags & IORING_ZCRX_AREA_DMABUF)
@@ -454,12 +471,15 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	unsigned long i, nr;
 	int ret;
 
-	ret = io_zcrx_check_area_reg(reg);
+	ret = io_zcrx_check_area_reg(reg, ifq->nodev);
 	if (ret)
 		return ret;
 	ret = io_zcrx_check_buf_len(buf_len);
 	if (ret)
 		return ret;
+	/* no device to hand another buffer size to */
+	if (ifq->nodev && buf_len && buf_len != PAGE_SIZE)
+		return -EOPNOTSUPP;
 
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
@@ -510,6 +530,8 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 	refcount_set(&ifq->users, 1);
 	ifq->if_rxq = -1;
 	spin_lock_init(&ifq->rq_lock);
+	spin_lock_init(&ifq->ev_lock);
+	spin_lock_init(&ifq->stats_lock);
 	if (ctx->user)
 		ifq->user = get_uid(ctx->user);
 	if (ctx->mm_account) {
@@ -522,6 +544,11 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 /* The last reference: every page pool of the queue has drained. */
 static void io_zcrx_ifq_free(struct io_zcrx_ifq *ifq)
 {
+	unsigned int type;
+
+	for (type = 0; type < __ZCRX_EVENT_LAST; type++)
+		if (ifq->ev_req[type])
+			kmem_cache_free(req_cachep, ifq->ev_req[type]);
 	io_zcrx_unmap_area(ifq);
 	if (ifq->area)
 		io_zcrx_free_area(ifq, ifq->area);
@@ -591,6 +618,8 @@ static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 {
 	if (reg->if_rxq == -1 || !reg->rq_entries)
 		return -EINVAL;
+	if ((reg->flags & ZCRX_REG_NODEV) && (reg->if_idx || reg->if_rxq))
+		return -EINVAL;
 	if (reg->rq_entries > IO_RQ_MAX_ENTRIES) {
 		if (!(ctx->flags & IORING_SETUP_CLAMP))
 			return -EINVAL;
@@ -637,22 +666,34 @@ static int io_zcrx_bind(struct io_zcrx_ifq *ifq, u32 if_rxq, u32 buf_len)
 	return ret;
 }
 
-/* ABI §3 steps 3 to 6: the structs, in the order mainline reads them */
+/* ABI §9: what the event descriptor asks for, checked as it is read */
+static int io_zcrx_copy_event_desc(const struct io_uring_zcrx_ifq_reg *reg,
+				   struct zcrx_event_desc *ed)
+{
+	memset(ed, 0, sizeof(*ed));
+	if (!reg->event_desc)
+		return 0;
+	if (copy_from_user(ed, u64_to_user_ptr(reg->event_desc), sizeof(*ed)))
+		return -EFAULT;
+	if (ed->type_mask & ~IO_ZCRX_EVENT_MASK ||
+	    ed->flags & ~ZCRX_EVENT_DESC_FLAG_STATS)
+		return -EINVAL;
+	if (ed->stats_offset && !(ed->flags & ZCRX_EVENT_DESC_FLAG_STATS))
+		return -EINVAL;
+	if (!mem_is_zero(ed->__resv2, sizeof(ed->__resv2)))
+		return -EINVAL;
+	return 0;
+}
+
+/* ABI §3 steps 4 to 6: the other structs, in the order mainline reads them */
 static int io_zcrx_copy_reg(struct io_ring_ctx *ctx,
-			    struct io_uring_zcrx_ifq_reg __user *arg,
 			    struct io_uring_zcrx_ifq_reg *reg,
 			    struct io_uring_region_desc *rd,
-			    struct io_uring_zcrx_area_reg *area)
+			    struct io_uring_zcrx_area_reg *area,
+			    struct zcrx_event_desc *ed)
 {
 	int ret;
 
-	if (copy_from_user(reg, arg, sizeof(*reg)))
-		return -EFAULT;
-	if (!mem_is_zero(reg->__resv, sizeof(reg->__resv)) || reg->zcrx_id)
-		return -EINVAL;
-	/* ZCRX_REG_IMPORT and ZCRX_REG_NODEV are not supported yet */
-	if (reg->flags)
-		return -EINVAL;
 	if (copy_from_user(rd, u64_to_user_ptr(reg->region_ptr), sizeof(*rd)))
 		return -EFAULT;
 	ret = io_zcrx_check_reg(ctx, reg);
@@ -661,9 +702,226 @@ static int io_zcrx_copy_reg(struct io_ring_ctx *ctx,
 	if (copy_from_user(area, u64_to_user_ptr(reg->area_ptr),
 			   sizeof(*area)))
 		return -EFAULT;
-	/* events are not supported yet */
-	if (reg->event_desc)
+	return io_zcrx_copy_event_desc(reg, ed);
+}
+
+/* Events and statistics */
+
+struct io_zcrx_event_cmd {
+	struct file		*file;
+	struct io_zcrx_ifq	*ifq;
+};
+
+/* Task work on the registering ring, uring_lock held: post the event. */
+static void io_zcrx_event_tw(struct io_kiocb *req, struct io_tw_state *ts)
+{
+	struct io_zcrx_ifq *ifq;
+	struct io_ring_ctx *ctx = req->ctx;
+
+	ifq = io_kiocb_to_cmd(req, struct io_zcrx_event_cmd)->ifq;
+	io_add_aux_cqe(ctx, req->cqe.user_data, req->cqe.res, 0);
+	clear_bit(req->cqe.res, &ifq->ev_queued);
+	percpu_ref_put(&ctx->refs);
+	io_zcrx_ifq_put(ifq);
+}
+
+/*
+ * Event @type happened. If it is armed, it fires: disarmed, and an event
+ * CQE is queued to the registering ring while that ring is open. Any
+ * context, NAPI included.
+ */
+static void io_zcrx_fire(struct io_zcrx_ifq *ifq, unsigned int type)
+{
+	struct io_kiocb *req = ifq->ev_req[type];
+	struct io_ring_ctx *ctx;
+
+	if (!req || !test_and_clear_bit(type, &ifq->ev_armed))
+		return;
+
+	spin_lock_bh(&ifq->ev_lock);
+	ctx = ifq->ev_ctx;
+	/* re-armed and fired again before its last CQE went out: one CQE */
+	if (!ctx || test_and_set_bit(type, &ifq->ev_queued))
+		goto out;
+	req->task = READ_ONCE(ctx->submitter_task);
+	if (!req->task || !percpu_ref_tryget_live(&ctx->refs)) {
+		clear_bit(type, &ifq->ev_queued);
+		goto out;
+	}
+	refcount_inc(&ifq->refs);
+	req->ctx = ctx;
+	req->cqe.user_data = ifq->ev_user_data;
+	req->cqe.res = type;
+	req->io_task_work.func = io_zcrx_event_tw;
+	io_req_task_work_add_remote(req, ctx, 0);
+out:
+	spin_unlock_bh(&ifq->ev_lock);
+}
+
+/* A payload frag was copied: count it and fire COPY. */
+static void io_zcrx_count_copy(struct io_zcrx_ifq *ifq, unsigned int len)
+{
+	if (ifq->stats) {
+		spin_lock(&ifq->stats_lock);
+		ifq->stats_copy_count++;
+		ifq->stats_copy_bytes += len;
+		WRITE_ONCE(ifq->stats->copy_count, ifq->stats_copy_count);
+		WRITE_ONCE(ifq->stats->copy_bytes, ifq->stats_copy_bytes);
+		spin_unlock(&ifq->stats_lock);
+	}
+	io_zcrx_fire(ifq, ZCRX_EVENT_COPY);
+}
+
+/* ABI §9: the events asked for, all armed, and the stats in the region */
+static int io_zcrx_setup_events(struct io_zcrx_ifq *ifq,
+				struct io_ring_ctx *ctx,
+				const struct zcrx_event_desc *ed)
+{
+	size_t rq_end = sizeof(struct io_zcrx_rq_hdr) +
+			ifq->rq_entries * sizeof(struct io_uring_zcrx_rqe);
+	unsigned int type;
+
+	if (ed->flags & ZCRX_EVENT_DESC_FLAG_STATS) {
+		if (!IS_ALIGNED(ed->stats_offset, __alignof__(struct zcrx_stats)))
+			return -EINVAL;
+		if (ed->stats_offset < rq_end ||
+		    ed->stats_offset > ifq->region_size - sizeof(struct zcrx_stats))
+			return -ERANGE;
+		ifq->stats = ifq->region_ptr + ed->stats_offset;
+		memset(ifq->stats, 0, sizeof(*ifq->stats));
+	}
+
+	for (type = 0; type < __ZCRX_EVENT_LAST; type++) {
+		if (!(ed->type_mask & BIT(type)))
+			continue;
+		ifq->ev_req[type] = kmem_cache_zalloc(req_cachep, GFP_KERNEL);
+		if (!ifq->ev_req[type])
+			return -ENOMEM;
+		io_kiocb_to_cmd(ifq->ev_req[type],
+				struct io_zcrx_event_cmd)->ifq = ifq;
+	}
+	ifq->ev_ctx = ctx;
+	ifq->ev_user_data = ed->user_data;
+	ifq->ev_armed = ed->type_mask;
+	return 0;
+}
+
+/* ZCRX_CTRL_ARM_EVENT: an event that fired may fire again */
+static int io_zcrx_arm_event(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl)
+{
+	struct zcrx_ctrl_arm_event *ae = &ctrl->zc_arm_event;
+	u32 type = ae->event_type;
+
+	if (type >= __ZCRX_EVENT_LAST || !mem_is_zero(ae->__resv,
+						      sizeof(ae->__resv)))
 		return -EINVAL;
+	if (!ifq->ev_req[type] || test_and_set_bit(type, &ifq->ev_armed))
+		return -EINVAL;
+	return 0;
+}
+
+/* Sharing: export files and importing rings are users of the instance */
+
+static int io_zcrx_file_release(struct inode *inode, struct file *file)
+{
+	io_zcrx_put_user(file->private_data);
+	return 0;
+}
+
+static const struct file_operations io_zcrx_fops = {
+	.owner		= THIS_MODULE,
+	.release	= io_zcrx_file_release,
+};
+
+static void io_zcrx_get_user(struct io_zcrx_ifq *ifq)
+{
+	refcount_inc(&ifq->refs);
+	refcount_inc(&ifq->users);
+}
+
+/* The ring takes another instance, under a new id of its own. */
+static int io_zcrx_publish(struct io_ring_ctx *ctx, struct io_zcrx_ifq *ifq,
+			   u32 *id)
+{
+	int ret;
+
+	ret = xa_alloc(&ctx->zcrx_ctxs, id, NULL, XA_LIMIT(0, IO_ZCRX_MAX_ID),
+		       GFP_KERNEL);
+	if (ret)
+		return ret;
+	ret = xa_err(xa_store(&ctx->zcrx_ctxs, *id, ifq, GFP_KERNEL));
+	if (ret)
+		xa_erase(&ctx->zcrx_ctxs, *id);
+	return ret;
+}
+
+/* ZCRX_REG_IMPORT: share the instance behind an exported fd */
+static int io_zcrx_import(struct io_ring_ctx *ctx,
+			  struct io_uring_zcrx_ifq_reg __user *arg,
+			  struct io_uring_zcrx_ifq_reg *reg)
+{
+	struct io_zcrx_ifq *ifq;
+	struct file *file;
+	int ret;
+
+	if (reg->flags != ZCRX_REG_IMPORT)
+		return -EINVAL;
+	if (reg->if_rxq || reg->rq_entries || reg->area_ptr ||
+	    reg->region_ptr || reg->event_desc)
+		return -EINVAL;
+
+	file = fget(reg->if_idx);
+	if (!file)
+		return -EBADF;
+	if (file->f_op != &io_zcrx_fops) {
+		fput(file);
+		return -EBADF;
+	}
+	/* the export file is a user: the instance is open */
+	ifq = file->private_data;
+	io_zcrx_get_user(ifq);
+	fput(file);
+
+	ret = io_zcrx_publish(ctx, ifq, &reg->zcrx_id);
+	if (ret)
+		goto put;
+	io_zcrx_fill_offsets(&reg->offsets);
+	if (!copy_to_user(arg, reg, sizeof(*reg)))
+		return 0;
+	ret = -EFAULT;
+	xa_erase(&ctx->zcrx_ctxs, reg->zcrx_id);
+put:
+	io_zcrx_put_user(ifq);
+	return ret;
+}
+
+/* ZCRX_CTRL_EXPORT: an fd another ring imports the instance with */
+static int io_zcrx_export(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl,
+			  void __user *arg)
+{
+	struct zcrx_ctrl_export *ce = &ctrl->zc_export;
+	struct file *file;
+	int fd;
+
+	if (!mem_is_zero(ce, sizeof(*ce)))
+		return -EINVAL;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	/* the result is written before the fd can be used */
+	ce->zcrx_fd = fd;
+	if (copy_to_user(arg, ctrl, sizeof(*ctrl))) {
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	io_zcrx_get_user(ifq);
+	file = anon_inode_getfile("[zcrx]", &io_zcrx_fops, ifq, O_RDONLY);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		io_zcrx_put_user(ifq);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
 	return 0;
 }
 
@@ -685,6 +943,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	struct io_uring_zcrx_area_reg area;
 	struct io_uring_zcrx_ifq_reg reg;
 	struct io_uring_region_desc rd;
+	struct zcrx_event_desc ed;
 	struct io_zcrx_ifq *ifq;
 	u32 id, buf_len;
 	int ret;
@@ -698,7 +957,15 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	if (!(ctx->flags & IORING_SETUP_DEFER_TASKRUN) ||
 	    !(ctx->flags & IORING_SETUP_CQE32))
 		return -EINVAL;
-	ret = io_zcrx_copy_reg(ctx, arg, &reg, &rd, &area);
+	if (copy_from_user(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	if (!mem_is_zero(reg.__resv, sizeof(reg.__resv)) || reg.zcrx_id)
+		return -EINVAL;
+	if (reg.flags & ~(ZCRX_REG_IMPORT | ZCRX_REG_NODEV))
+		return -EINVAL;
+	if (reg.flags & ZCRX_REG_IMPORT)
+		return io_zcrx_import(ctx, arg, &reg);
+	ret = io_zcrx_copy_reg(ctx, &reg, &rd, &area, &ed);
 	if (ret)
 		return ret;
 
@@ -712,12 +979,15 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		goto free;
 
 	buf_len = reg.rx_buf_len;
+	ifq->nodev = reg.flags & ZCRX_REG_NODEV;
 	ret = io_zcrx_create_rq(ifq, id, &reg, &rd);
 	if (!ret)
+		ret = io_zcrx_setup_events(ifq, ctx, &ed);
+	if (!ret && !ifq->nodev)
 		ret = io_zcrx_get_netdev(ifq, reg.if_idx);
 	if (!ret)
 		ret = io_zcrx_create_area(ifq, &area, buf_len);
-	if (!ret)
+	if (!ret && !ifq->nodev)
 		ret = io_zcrx_bind(ifq, reg.if_rxq, buf_len);
 	if (ret)
 		goto erase;
@@ -755,6 +1025,11 @@ void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 	lockdep_assert_held(&ctx->uring_lock);
 
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		/* events go to the registering ring only, while it is open */
+		spin_lock_bh(&ifq->ev_lock);
+		if (ifq->ev_ctx == ctx)
+			ifq->ev_ctx = NULL;
+		spin_unlock_bh(&ifq->ev_lock);
 		if (refcount_dec_and_test(&ifq->users))
 			io_zcrx_close(ifq);
 	}
@@ -771,6 +1046,28 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 		io_zcrx_ifq_put(ifq);
 	}
 	xa_destroy(&ctx->zcrx_ctxs);
+}
+
+/* IORING_REGISTER_QUERY: what this kernel's zcrx does */
+
+size_t io_zcrx_query(struct io_uring_query_zcrx *q)
+{
+	q->register_flags = ZCRX_REG_IMPORT | ZCRX_REG_NODEV;
+	/* no dma-buf areas, no ADD_AREA, no rx_buf_len yet */
+	q->area_flags = 0;
+	q->nr_ctrl_opcodes = ZCRX_CTRL_ARM_EVENT + 1;
+	q->features = ZCRX_FEATURE_EVENT;
+	q->rq_hdr_size = sizeof(struct io_zcrx_rq_hdr);
+	q->rq_hdr_alignment = IO_ZCRX_RQ_HDR_ALIGN;
+	return sizeof(*q);
+}
+
+size_t io_zcrx_query_event(struct io_uring_query_zcrx_event *q)
+{
+	q->event_flags = IO_ZCRX_EVENT_MASK;
+	q->stats_size = sizeof(struct zcrx_stats);
+	q->stats_off_alignment = __alignof__(struct zcrx_stats);
+	return sizeof(*q);
 }
 
 /* mmap() of a kernel-allocated refill ring */
@@ -895,11 +1192,12 @@ static void io_zcrx_return_user(struct page_pool *pp, struct net_iov *niov,
 /*
  * Take up to @max refill entries. With @pp (the pool allocating, its cache
  * empty) its buffers go straight to its cache; everything else goes home.
+ * A made-up entry is skipped, or with @stop_bad ends the pass (consumed).
  * Returns the number of entries consumed.
  */
 static unsigned int io_zcrx_ring_refill(struct page_pool *pp,
 					struct io_zcrx_ifq *ifq,
-					unsigned int max)
+					unsigned int max, bool stop_bad)
 {
 	unsigned int mask = ifq->rq_entries - 1;
 	struct net_iov *batch = NULL, *niov;
@@ -910,8 +1208,13 @@ static unsigned int io_zcrx_ring_refill(struct page_pool *pp,
 	for (left = entries; left; left--) {
 		unsigned int head = ifq->cached_rq_head++ & mask;
 
-		if (!io_parse_rqe(&ifq->rqes[head], ifq, &niov))
+		if (!io_parse_rqe(&ifq->rqes[head], ifq, &niov)) {
+			if (stop_bad) {
+				entries -= left - 1;
+				break;
+			}
 			niov = NULL;
+		}
 		if (niov && niov == batch) {
 			nr++;
 			continue;
@@ -951,12 +1254,17 @@ static void io_zcrx_refill_slow(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 {
 	struct io_zcrx_ifq *ifq = pp->mp_priv;
+	unsigned int taken;
 
-	io_zcrx_ring_refill(pp, ifq, PP_ALLOC_CACHE_REFILL);
+	taken = io_zcrx_ring_refill(pp, ifq, PP_ALLOC_CACHE_REFILL, false);
 	if (!pp->alloc.count)
 		io_zcrx_refill_slow(pp, ifq);
-	if (!pp->alloc.count)
+	if (!pp->alloc.count) {
+		/* nothing returned and nothing free: the user holds it all */
+		if (!taken)
+			io_zcrx_fire(ifq, ZCRX_EVENT_ALLOC_FAIL);
 		return 0;
+	}
 	return pp->alloc.cache[--pp->alloc.count];
 }
 
@@ -1033,6 +1341,45 @@ static const struct memory_provider_ops io_uring_pp_zc_ops = {
 	.uninstall		= io_pp_uninstall,
 };
 
+/* IORING_REGISTER_ZCRX_CTRL */
+
+/* Take the buffers the user returned now, without waiting for the pool. */
+static int io_zcrx_flush_rq(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl)
+{
+	if (!mem_is_zero(&ctrl->zc_flush, sizeof(ctrl->zc_flush)))
+		return -EINVAL;
+	io_zcrx_ring_refill(NULL, ifq, ifq->rq_entries, true);
+	return 0;
+}
+
+int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
+			  unsigned int nr_args)
+{
+	struct io_zcrx_ifq *ifq;
+	struct zcrx_ctrl ctrl;
+
+	if (nr_args)
+		return -EINVAL;
+	if (copy_from_user(&ctrl, arg, sizeof(ctrl)))
+		return -EFAULT;
+	/* mainline's errno for these, not -EINVAL */
+	if (!mem_is_zero(ctrl.__resv, sizeof(ctrl.__resv)))
+		return -EFAULT;
+	ifq = xa_load(&ctx->zcrx_ctxs, ctrl.zcrx_id);
+	if (!ifq)
+		return -ENXIO;
+
+	switch (ctrl.op) {
+	case ZCRX_CTRL_FLUSH_RQ:
+		return io_zcrx_flush_rq(ifq, &ctrl);
+	case ZCRX_CTRL_EXPORT:
+		return io_zcrx_export(ifq, &ctrl, arg);
+	case ZCRX_CTRL_ARM_EVENT:
+		return io_zcrx_arm_event(ifq, &ctrl);
+	}
+	return -EOPNOTSUPP;
+}
+
 /* Receive */
 
 struct io_zcrx_args {
@@ -1091,14 +1438,15 @@ static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 	 * Copied buffers come back through the refill ring too, and no page
 	 * pool may be allocating to consume it (a flow on another queue or
 	 * device): take them back here, a batch at a time with BHs off, up
-	 * to one ring's worth.
+	 * to one ring's worth. A NODEV instance leaves that to FLUSH_RQ.
 	 */
 	for (taken = 0; ; taken += IO_ZCRX_FALLBACK_REFILL) {
 		niov = io_zcrx_get_free(area);
 		if (niov)
 			break;
-		if (taken >= ifq->rq_entries ||
-		    !io_zcrx_ring_refill(NULL, ifq, IO_ZCRX_FALLBACK_REFILL))
+		if (ifq->nodev || taken >= ifq->rq_entries ||
+		    !io_zcrx_ring_refill(NULL, ifq, IO_ZCRX_FALLBACK_REFILL,
+					 false))
 			return NULL;
 		cond_resched();
 	}
@@ -1158,8 +1506,13 @@ static int io_zcrx_recv_frag(struct io_zcrx_args *args,
 	struct io_zcrx_ifq *ifq = args->ifq;
 	struct net_iov *niov;
 
-	if (!skb_frag_is_net_iov(frag))
-		return io_zcrx_copy_skb(args, skb, skb_off, len);
+	if (!skb_frag_is_net_iov(frag)) {
+		int copied = io_zcrx_copy_skb(args, skb, skb_off, len);
+
+		if (copied > 0)
+			io_zcrx_count_copy(ifq, copied);
+		return copied;
+	}
 
 	niov = netmem_to_net_iov(frag->netmem);
 	/* someone else's provider: we can neither read nor hand it out */

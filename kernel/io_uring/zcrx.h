@@ -51,6 +51,8 @@ struct io_zcrx_ifq {
 	struct io_zcrx_area		*area;
 	refcount_t			refs;
 	refcount_t			users;
+	/* ZCRX_REG_NODEV: no device, every byte is copied */
+	bool				nodev;
 
 	/* Who the pinned area and region are charged to (RLIMIT_MEMLOCK,
 	 * pinned_vm); the instance may outlive the ring that registered it.
@@ -70,6 +72,7 @@ struct io_zcrx_ifq {
 	unsigned short			region_nr_pages;
 	bool				region_user;
 	void				*region_ptr;
+	size_t				region_size;
 
 	/* The bound queue. if_rxq and netdev change only under rtnl; the
 	 * netdev reference goes when the queue is unbound or the device
@@ -84,6 +87,23 @@ struct io_zcrx_ifq {
 	/* Bytes completed to the user, for fdinfo (under uring_lock). */
 	u64				zc_bytes;
 	u64				copy_bytes;
+
+	/* Events (ABI §9): CQEs to the registering ring, ev_ctx, until it
+	 * closes. A type fires once (its ev_armed bit goes) until re-armed;
+	 * ev_req[type] is queued as task work on ev_ctx meanwhile.
+	 */
+	spinlock_t			ev_lock;
+	struct io_ring_ctx		*ev_ctx;
+	u64				ev_user_data;
+	unsigned long			ev_armed;
+	unsigned long			ev_queued;
+	struct io_kiocb			*ev_req[__ZCRX_EVENT_LAST];
+
+	/* Copy statistics, kept here and shown in the refill region. */
+	spinlock_t			stats_lock;
+	struct zcrx_stats		*stats;
+	u64				stats_copy_count;
+	u64				stats_copy_bytes;
 };
 
 /* Where the region of instance @id is mmap()ed on the ring fd. */
@@ -93,6 +113,10 @@ struct io_zcrx_ifq {
 #if defined(CONFIG_IO_URING_ZCRX)
 int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 			 struct io_uring_zcrx_ifq_reg __user *arg);
+int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
+			  unsigned int nr_args);
+size_t io_zcrx_query(struct io_uring_query_zcrx *q);
+size_t io_zcrx_query_event(struct io_uring_query_zcrx_event *q);
 void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
 void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx);
 struct io_zcrx_ifq *io_zcrx_ifq_get(struct io_ring_ctx *ctx, u32 id);
@@ -106,6 +130,22 @@ io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		     struct io_uring_zcrx_ifq_reg __user *arg)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline int io_register_zcrx_ctrl(struct io_ring_ctx *ctx,
+					void __user *arg, unsigned int nr_args)
+{
+	return -EINVAL;
+}
+
+static inline size_t io_zcrx_query(struct io_uring_query_zcrx *q)
+{
+	return 0;
+}
+
+static inline size_t io_zcrx_query_event(struct io_uring_query_zcrx_event *q)
+{
+	return 0;
 }
 
 static inline void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)

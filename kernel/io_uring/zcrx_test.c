@@ -111,7 +111,7 @@ static void zt_push(struct zt_instance *t, u64 off, u32 pad)
 
 static void zt_refill(struct zt_instance *t)
 {
-	io_zcrx_ring_refill(NULL, &t->ifq, ZT_RQ_ENTRIES);
+	io_zcrx_ring_refill(NULL, &t->ifq, ZT_RQ_ENTRIES, false);
 }
 
 static int zt_user_refs(struct zt_instance *t, unsigned long idx)
@@ -360,6 +360,27 @@ static void zt_refill_bounds_garbage_tail(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zt_user_refs(t, 0), 0);
 }
 
+/* A flush stops at the first made-up entry, which it counts consumed. */
+static void zt_flush_stops_at_bad_entry(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	struct net_iov *a = zt_give(test), *b = zt_give(test);
+
+	zt_push(t, zt_off(net_iov_idx(a)), 0);
+	zt_push(t, zt_off(ZT_NR_BUFS + 1), 0);
+	zt_push(t, zt_off(net_iov_idx(b)), 0);
+	KUNIT_EXPECT_EQ(test, io_zcrx_ring_refill(NULL, &t->ifq, ZT_RQ_ENTRIES,
+						  true), 2);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(a)), 0);
+	KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(b)), 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->hdr.head), t->tail - 1);
+
+	/* the next flush takes the rest */
+	KUNIT_EXPECT_EQ(test, io_zcrx_ring_refill(NULL, &t->ifq, ZT_RQ_ENTRIES,
+						  true), 1);
+	KUNIT_EXPECT_EQ(test, t->area.free_count, ZT_NR_BUFS);
+}
+
 /* The user's head is ours to write; what it writes there is ignored. */
 static void zt_refill_ignores_user_head(struct kunit *test)
 {
@@ -405,6 +426,7 @@ static void zt_area_reg_rules(struct kunit *test)
 		u64 addr, len;
 		u32 flags, dmabuf_fd;
 		int err;
+		bool nodev;
 	} cases[] = {
 		{ 0x10000, 16 * PAGE_SIZE, 0, 0, 0 },
 		{ 0, 16 * PAGE_SIZE, 0, 0, -EINVAL },
@@ -418,6 +440,9 @@ static void zt_area_reg_rules(struct kunit *test)
 		{ -2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0, -EOVERFLOW },
 		{ 0x10000, 16 * PAGE_SIZE, 0, 3, -EINVAL },
 		{ 0x10000, 16 * PAGE_SIZE, 2, 0, -EINVAL },
+		/* a NODEV area must be readable: never a dma-buf */
+		{ 0, 16 * PAGE_SIZE, IORING_ZCRX_AREA_DMABUF, 3, -EINVAL, true },
+		{ 0x10000, 16 * PAGE_SIZE, 0, 0, 0, true },
 	};
 	struct io_uring_zcrx_area_reg reg = {};
 	int i;
@@ -427,7 +452,8 @@ static void zt_area_reg_rules(struct kunit *test)
 		reg.len = cases[i].len;
 		reg.flags = cases[i].flags;
 		reg.dmabuf_fd = cases[i].dmabuf_fd;
-		KUNIT_EXPECT_EQ_MSG(test, io_zcrx_check_area_reg(&reg),
+		KUNIT_EXPECT_EQ_MSG(test,
+				    io_zcrx_check_area_reg(&reg, cases[i].nodev),
 				    cases[i].err, "case %d: addr %llx len %llx",
 				    i, reg.addr, reg.len);
 	}
@@ -484,6 +510,7 @@ static struct kunit_case io_zcrx_test_cases[] = {
 	KUNIT_CASE(zt_refill_waits_for_the_stack),
 	KUNIT_CASE(zt_refill_bounds_garbage_tail),
 	KUNIT_CASE(zt_refill_ignores_user_head),
+	KUNIT_CASE(zt_flush_stops_at_bad_entry),
 	KUNIT_CASE(zt_scrub_takes_everything_back),
 	KUNIT_CASE(zt_area_reg_rules),
 	KUNIT_CASE(zt_region_rules),
