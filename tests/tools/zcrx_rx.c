@@ -3,18 +3,17 @@
  * zcrx_rx: receive pattern streams with IORING_OP_RECV_ZC and check them.
  *
  *   zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES] [-A AREA]
- *           [-r RQ_ENTRIES] [-B BUDGET [-1]] [-s SLOW_US] [-U] [-t SECONDS]
+ *           [-r RQ_ENTRIES] [-B LIMIT] [-s SLOW_US] [-U] [-t SECONDS]
  *           [-H | -C] [-E] [-L LOOPS [-e EVERY]] [-X CQES]
  *
  * Registers a zcrx instance on rx queue QUEUE of IF, accepts CONNS
  * connections on PORT (sent by `pstream send`) and receives each with a
- * multishot RECV_ZC, or with requests of BUDGET bytes that are re-armed:
- * multishot requests as liburing-zcrx prepares them, or with -1 single-shot
- * ones (no IORING_RECV_MULTISHOT, which our kernel takes and mainline's
- * does not). Every byte is checked against tests/lib/pattern.h through the
- * area and every buffer goes back through the refill ring, after SLOW_US
- * microseconds each with -s. -U gives the refill ring user memory instead
- * of mmap()ing the kernel's. Prints one line per connection,
+ * multishot RECV_ZC (the only kind there is, ABI §6): one request until
+ * EOF, or with -B requests that end after LIMIT bytes (sqe->len, the read
+ * limit) and are re-armed. Every byte is checked against tests/lib/pattern.h
+ * through the area and every buffer goes back through the refill ring,
+ * after SLOW_US microseconds each with -s. -U gives the refill ring user
+ * memory instead of mmap()ing the kernel's. Prints one line per connection,
  *   conn N: bytes=B bad=K first_bad=OFF res=R held=H
  * (H: buffers it kept, with -H or -C) then the instance's counters from the
  * ring's fdinfo,
@@ -92,11 +91,11 @@ struct conn {
 struct opts {
 	const char *ifname;
 	int queue, port, nconns, slow_us, timeout_s;
-	bool v6, user_region, may_vanish, single_shot;
+	bool v6, user_region, may_vanish;
 	enum hold hold;
 	int64_t want;
 	size_t area_size;
-	unsigned int rq_entries, budget, loops, every;
+	unsigned int rq_entries, limit, loops, every;
 	uint64_t abuse_cqes;
 };
 
@@ -253,12 +252,7 @@ static void arm(const struct opts *o, int i)
 		io_uring_submit(&ring);
 		sqe = io_uring_get_sqe(&ring);
 	}
-	if (o->budget)
-		io_uring_prep_recv_zc(sqe, conns[i].fd, zcrx_id, o->budget);
-	else
-		io_uring_prep_recv_zc_multishot(sqe, conns[i].fd, zcrx_id);
-	if (o->single_shot)
-		sqe->ioprio &= ~IORING_RECV_MULTISHOT;
+	io_uring_prep_recv_zc(sqe, conns[i].fd, zcrx_id, o->limit);
 	sqe->user_data = i;
 	conns[i].armed_at = conns[i].bytes;
 }
@@ -400,8 +394,8 @@ static void handle_end(const struct opts *o, int i, int res)
 {
 	struct conn *c = &conns[i];
 
-	if (res == -ENOSPC || (res == 0 && o->budget &&
-			       c->bytes - c->armed_at == o->budget)) {
+	if (res == -ENOSPC || (res == 0 && o->limit &&
+			       c->bytes - c->armed_at == o->limit)) {
 		arm(o, i);
 		return;
 	}
@@ -595,7 +589,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES]\n"
-		"               [-A AREA] [-r RQ_ENTRIES] [-B BUDGET [-1]] [-s SLOW_US]\n"
+		"               [-A AREA] [-r RQ_ENTRIES] [-B LIMIT] [-s SLOW_US]\n"
 		"               [-U] [-t SECONDS] [-H | -C] [-E]\n"
 		"               [-L LOOPS [-e EVERY]] [-X CQES]\n");
 	exit(2);
@@ -609,7 +603,7 @@ int main(int argc, char **argv)
 	bool ok = true;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:1s:Ut:HCEL:e:X:")) != -1) {
+	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:s:Ut:HCEL:e:X:")) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'q': o.queue = atoi(optarg); break;
@@ -619,10 +613,9 @@ int main(int argc, char **argv)
 		case 'b': o.want = parse_size(optarg); break;
 		case 'A': o.area_size = parse_size(optarg); break;
 		case 'r': o.rq_entries = atoi(optarg); break;
-		case 'B': o.budget = parse_size(optarg); break;
+		case 'B': o.limit = parse_size(optarg); break;
 		case 's': o.slow_us = atoi(optarg); break;
 		case 'U': o.user_region = true; break;
-		case '1': o.single_shot = true; break;
 		case 't': o.timeout_s = atoi(optarg); break;
 		case 'H': o.hold = HOLD_FOREVER; break;
 		case 'C': o.hold = HOLD_UNTIL_CLOSE; break;

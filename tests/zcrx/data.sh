@@ -7,9 +7,9 @@
 # every byte through the area; the instance's fdinfo counters say how many
 # bytes came zero-copy and how many were copied:
 #  - IPv4, multishot, 4 connections x 64 MiB on one queue: all zero-copy;
-#  - IPv6, single-shot requests (no IORING_RECV_MULTISHOT) with a 1 MiB
-#    budget, re-armed, 2 x 128 MiB, the refill ring in user memory: all
-#    zero-copy.
+#  - IPv6, multishot requests with a 1 MiB read limit (sqe->len), each
+#    re-armed when it ends at the limit, 2 x 128 MiB, the refill ring in
+#    user memory: all zero-copy.
 # After each run the ring is gone, so is the provider: the queue has no
 # io-uring nest and no page pool of the device is left waiting.
 source "$(dirname "$0")/../lib/zcrx.sh"
@@ -23,8 +23,8 @@ rc=$?
 [ "$counters" = "$total 0" ] || rc=1
 ktap_result $rc "IPv4 multishot: 4 x 64 MiB on queue $ZC_QUEUE, verified, all zero-copy ($counters)"
 
-zc_run v6 "$LN_NS_A" "$LN_ADDR6_B" $ZC_PORT 2 $((total / 2)) -A 32M -B 1M -1 -U
+zc_run v6 "$LN_NS_A" "$LN_ADDR6_B" $ZC_PORT 2 $((total / 2)) -A 32M -B 1M -U
 rc=$?
 [ "$counters" = "$total 0" ] || rc=1
-ktap_result $rc "IPv6 single-shot 1 MiB budgets re-armed, user refill ring: 2 x 128 MiB, verified, all zero-copy ($counters)"
+ktap_result $rc "IPv6 multishot with 1 MiB read limits re-armed, user refill ring: 2 x 128 MiB, verified, all zero-copy ($counters)"
 ktap_finish
