@@ -4,6 +4,7 @@
  *
  *   pstream recv [-6] -p PORT [-c CONNS] [-b BYTES] [-t SECONDS] [-m MAXGAP_MS]
  *   pstream send [-6] -a ADDR -p PORT (-b BYTES | -u FILE) [-c CONNS]
+ *                [-w SECONDS]
  *
  * Every stream carries the pattern of tests/lib/pattern.h, so a chunk that
  * is lost, duplicated, reordered or written to the wrong place shows up as
@@ -12,8 +13,9 @@
  * (T from the first to the last byte, R the rate over it in MB/s)
  * and exits 0 only if every connection ended cleanly with no bad byte,
  * with exactly BYTES when -b is given, and (with -m) no receive gap over
- * MAXGAP_MS. The sender retries connect() while nobody listens yet; with
- * -u it sends until FILE exists, for tests that act while a stream runs.
+ * MAXGAP_MS. The sender retries connect() while nobody listens yet, for
+ * up to SECONDS (default 10); with -u it sends until FILE exists, for tests
+ * that act while a stream runs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -193,9 +195,10 @@ static int do_recv(bool v6, int port, int nconns, int64_t want, int timeout_s,
 	return ok ? 0 : 1;
 }
 
-static int connect_retry(struct sockaddr_storage *ss, socklen_t len)
+static int connect_retry(struct sockaddr_storage *ss, socklen_t len,
+			 int wait_s)
 {
-	uint64_t deadline = now_ms() + 10000;
+	uint64_t deadline = now_ms() + wait_s * 1000ull;
 	int fd;
 
 	for (;;) {
@@ -220,7 +223,7 @@ static bool stop_requested(const char *until)
 }
 
 static int do_send(bool v6, const char *addr, int port, int nconns,
-		   uint64_t bytes, const char *until)
+		   uint64_t bytes, const char *until, int wait_s)
 {
 	int fds[MAX_CONNS], i;
 	uint64_t off[MAX_CONNS] = {}, end[MAX_CONNS];
@@ -232,7 +235,7 @@ static int do_send(bool v6, const char *addr, int port, int nconns,
 	if (!buf)
 		die("malloc");
 	for (i = 0; i < nconns; i++) {
-		fds[i] = connect_retry(&ss, len);
+		fds[i] = connect_retry(&ss, len, wait_s);
 		end[i] = bytes;
 	}
 
@@ -270,13 +273,14 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pstream recv [-6] -p PORT [-c CONNS] [-b BYTES] [-t S] [-m MS]\n"
-		"       pstream send [-6] -a ADDR -p PORT (-b BYTES | -u FILE) [-c CONNS]\n");
+		"       pstream send [-6] -a ADDR -p PORT (-b BYTES | -u FILE) [-c CONNS]\n"
+		"                    [-w SECONDS]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	int port = 0, conns = 1, timeout = 300, opt;
+	int port = 0, conns = 1, timeout = 300, wait_s = 10, opt;
 	int64_t bytes = -1, max_gap = -1;
 	const char *addr = NULL, *until = NULL;
 	bool v6 = false, recv_mode;
@@ -287,7 +291,7 @@ int main(int argc, char **argv)
 	if (!recv_mode && strcmp(argv[1], "send"))
 		usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "6a:p:c:b:t:m:u:")) != -1) {
+	while ((opt = getopt(argc, argv, "6a:p:c:b:t:m:u:w:")) != -1) {
 		switch (opt) {
 		case '6': v6 = true; break;
 		case 'a': addr = optarg; break;
@@ -297,6 +301,7 @@ int main(int argc, char **argv)
 		case 't': timeout = atoi(optarg); break;
 		case 'm': max_gap = atoll(optarg); break;
 		case 'u': until = optarg; break;
+		case 'w': wait_s = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -308,5 +313,5 @@ int main(int argc, char **argv)
 	if (!addr || (bytes < 0) == !until)
 		usage();
 	return do_send(v6, addr, port, conns, until ? UINT64_MAX : (uint64_t)bytes,
-		       until);
+		       until, wait_s);
 }

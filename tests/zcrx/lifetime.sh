@@ -192,6 +192,8 @@ restart_case() {
 # Closing a ring frees its queue before close() returns; a small area
 # leaves the next registration little to do before it reaches the queue,
 # so a queue freed any later (by the exit work) would show as -EEXIST.
+# Ten registrations can take longer than pstream's default 10 s of
+# waiting for a listener on a loaded host.
 reregister_case() {
 	local rc=0 sender i
 
@@ -200,7 +202,7 @@ reregister_case() {
 	(
 		for i in $(seq $((LOOPS / 10))); do
 			in_a "$PSTREAM" send -a "$LN_ADDR4_B" -p $ZC_PORT \
-				-b $MiB || exit 1
+				-b $MiB -w 60 || exit 1
 		done
 	) &
 	sender=$!
