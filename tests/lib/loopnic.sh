@@ -148,7 +148,9 @@ ln_restart_knob() {
 }
 
 # ln_pools NS DEV: one line per page pool of DEV, "ID INFLIGHT DETACHED",
-# DETACHED 1 for pools the driver destroyed that still wait for pages
+# DETACHED 1 for pools the driver destroyed that still wait for pages.
+# DEV lo has the pools of devices unregistered in NS (page-pool-get
+# gives them no ifindex).
 ln_pools() {
 	local ifindex
 
@@ -157,7 +159,8 @@ ln_pools() {
 		python3 -c '
 import ast, sys
 for p in ast.literal_eval(sys.stdin.read()):
-    if p.get("ifindex") == int(sys.argv[1]):
+    # LOOPBACK_IFINDEX is 1
+    if p.get("ifindex", 1) == int(sys.argv[1]):
         print(p["id"], p.get("inflight", 0), int("detach-time" in p))
 ' "$ifindex"
 }
