@@ -65,19 +65,22 @@ zc_counters() {
 # zc_run NAME SEND_NS ADDR SEND_PORT CONNS BYTES ZCRX_RX_ARGS...: stream
 # CONNS x BYTES from SEND_NS to ADDR:SEND_PORT into zcrx_rx on ZC_QUEUE;
 # sets $counters to "ZC COPY" and returns zcrx_rx's verdict, which includes
-# the provider being gone after the ring exits
+# the provider being gone after the ring exits. With ZC_RX_CPU or
+# ZC_TX_CPU set, zcrx_rx or the sender runs pinned to that CPU.
 zc_run() {
 	local name=$1 ns=$2 addr=$3 port=$4 conns=$5 bytes=$6 out rx rc fam=''
 
 	shift 6
 	out=$zc_tmp/$name
 	case $addr in *:*) fam=-6 ;; esac
-	in_b "$ZCRX_RX" -i "$LN_DEV_B" -q $ZC_QUEUE -p "$port" $fam \
-		-c "$conns" -b "$bytes" -t 600 "$@" > "$out" 2>&1 &
+	in_b ${ZC_RX_CPU:+taskset -c "$ZC_RX_CPU"} "$ZCRX_RX" -i "$LN_DEV_B" \
+		-q $ZC_QUEUE -p "$port" $fam -c "$conns" -b "$bytes" -t 600 \
+		"$@" > "$out" 2>&1 &
 	rx=$!
 	ln_wait 10 grep -q '^listening' "$out"
-	ip netns exec "$ns" "$PSTREAM" send $fam -a "$addr" -p "$port" \
-		-b "$bytes" -c "$conns" > "$out.send" 2>&1
+	ip netns exec "$ns" ${ZC_TX_CPU:+taskset -c "$ZC_TX_CPU"} "$PSTREAM" \
+		send $fam -a "$addr" -p "$port" -b "$bytes" -c "$conns" \
+		> "$out.send" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || sed 's/^/# pstream: /' "$out.send"
 	wait $rx

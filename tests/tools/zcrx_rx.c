@@ -4,7 +4,7 @@
  *
  *   zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES] [-A AREA]
  *           [-r RQ_ENTRIES] [-B LIMIT] [-s SLOW_US] [-U] [-t SECONDS]
- *           [-H | -C] [-E] [-L LOOPS [-e EVERY]] [-X CQES]
+ *           [-H | -C | -D] [-E] [-L LOOPS [-e EVERY]] [-X CQES]
  *
  * Registers a zcrx instance on rx queue QUEUE of IF, accepts CONNS
  * connections on PORT (sent by `pstream send`) and receives each with a
@@ -40,6 +40,15 @@
  *      and stop after CQES data completions or SECONDS, whichever is
  *      first. Its own bytes may go bad and its stream stall, neither of
  *      which fails it; it prints "abuse: ..." with what it wrote.
+ *  -D  a receiver that returns buffers it does not hold, mixed with the
+ *      ones it does (tests/zcrx/refs.sh): every buffer twice (once when
+ *      the refill ring is short of room), and every other one before it
+ *      is checked. It may spoil its own view of a buffer that way; a
+ *      mismatch it can be blamed for is counted, one it cannot fails (see
+ *      refs_explained()). Prints
+ *        refs: data_cqes=N premature=P twice=T once=O separators=S
+ *              explained=X unexplained=U
+ *      on one line.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,6 +71,14 @@
 #define MAX_CONNS	64
 /* The kernel takes refill entries only as the queue needs buffers. */
 #define RQ_FULL_WAIT_S	10
+/* -D: enters whose completions are not all looked at yet, at most */
+#define MAX_ENTERS	64
+/* -D: completions returned before they are checked, at most */
+#define MAX_LATES	4096
+/* -D: enters such a completion waits to be checked */
+#define REFS_DELAY	64
+/* -D: an entry the kernel skips (no area has such an offset) */
+#define RQ_SEPARATOR	(~IORING_ZCRX_AREA_MASK)
 
 enum hold {
 	HOLD_NONE,
@@ -91,7 +108,7 @@ struct conn {
 struct opts {
 	const char *ifname;
 	int queue, port, nconns, slow_us, timeout_s;
-	bool v6, user_region, may_vanish;
+	bool v6, user_region, may_vanish, refs;
 	enum hold hold;
 	int64_t want;
 	size_t area_size;
@@ -123,12 +140,38 @@ enum abuse {
 static struct io_uring ring;
 static struct io_uring_zcrx_rq rq;
 static size_t rq_size;
+static uint64_t rq_written;	/* refill entries written, ever: rq_tail in 64 bits */
 static struct conn conns[MAX_CONNS];
 static void *area;
 static uint32_t zcrx_id;
+static unsigned int buf_shift;	/* log2 of the instance's buffer size */
 static uint64_t nr_cqes, nr_data_cqes;
 static uint64_t nr_abuses[NR_ABUSES];
 static unsigned int loop;
+
+/*
+ * -D: what the misbehaving receiver wrote. extra_end[B] is one past the
+ * refill ring index of the last extra entry naming buffer B (0: none yet);
+ * last_buf the buffer of the last entry written (-1: a separator). An
+ * enter is remembered by the refill head before it (h0) and the CQ tail
+ * after it, until its completions have been looked at.
+ */
+static uint64_t *extra_end;
+static int64_t last_buf = -1;
+static struct enter {
+	uint32_t cq_tail;
+	uint64_t h0;
+} enters[MAX_ENTERS];
+static unsigned int enters_first, nr_enters;
+static uint64_t nr_enter_calls;
+static struct late {
+	struct conn *c;
+	uint64_t off, pos, h0, due;
+	uint32_t len;
+} lates[MAX_LATES];
+static unsigned int lates_first, nr_lates;
+static uint64_t nr_premature, nr_twice, nr_separators, nr_tight;
+static uint64_t nr_explained, nr_unexplained;
 
 static void die(const char *what, int err)
 {
@@ -212,6 +255,17 @@ static void setup_zcrx(const struct opts *o)
 		ret = io_uring_zcrx_rq_map(&ring, &rq, &reg, &rd);
 	if (ret)
 		die("refill ring", -ret);
+	rq_written = rq.rq_tail;
+
+	buf_shift = __builtin_ctz(reg.rx_buf_len ?: sysconf(_SC_PAGESIZE));
+	if (o->refs) {
+		free(extra_end);
+		extra_end = calloc(o->area_size >> buf_shift, sizeof(*extra_end));
+		if (!extra_end)
+			die("calloc", ENOMEM);
+		last_buf = -1;
+		nr_enters = 0;
+	}
 }
 
 /* Exit the ring; the kernel takes back whatever buffers are still held. */
@@ -244,12 +298,79 @@ static int listen_on(const struct opts *o)
 	return fd;
 }
 
+/* The refill ring's head, as the ring index rq_written counts in. */
+static uint64_t rq_head(void)
+{
+	/* acquire: the kernel is done with the entries before it */
+	uint32_t head = io_uring_smp_load_acquire(rq.khead);
+
+	return rq_written - (uint32_t)(rq.rq_tail - head);
+}
+
+/* -D: the enter that starts now found the refill ring's head at @h0. */
+static void note_enter(uint64_t h0)
+{
+	uint32_t tail = io_uring_smp_load_acquire(ring.cq.ktail);
+	struct enter *last = &enters[(enters_first + nr_enters - 1) %
+				     MAX_ENTERS];
+
+	/* it posted nothing */
+	if (nr_enters && last->cq_tail == tail)
+		return;
+	/* no room: blame its completions on the older enter, whose h0 is lower */
+	if (nr_enters == MAX_ENTERS) {
+		last->cq_tail = tail;
+		return;
+	}
+	enters[(enters_first + nr_enters++) % MAX_ENTERS] =
+		(struct enter){ tail, h0 };
+}
+
+/*
+ * -D: h0 of the enter that posted the completion at CQ index @idx. Enters
+ * are looked up in order, so the ones before it are forgotten.
+ */
+static uint64_t enter_h0(uint32_t idx)
+{
+	while (nr_enters && (int32_t)(enters[enters_first].cq_tail - idx) <= 0) {
+		enters_first = (enters_first + 1) % MAX_ENTERS;
+		nr_enters--;
+	}
+	/* every completion comes from an enter; if not, blame nothing on it */
+	return nr_enters ? enters[enters_first].h0 : 0;
+}
+
+/*
+ * Submit, and with @wait wait up to a second for a completion. This is the
+ * only place completions are posted (DEFER_TASKRUN runs the requests' work
+ * in io_uring_enter()), so with -D the refill head is noted right before.
+ */
+static int enter(const struct opts *o, bool wait)
+{
+	struct __kernel_timespec ts = { .tv_sec = 1 };
+	struct io_uring_cqe *cqe;
+	uint64_t h0 = 0;
+	int ret;
+
+	if (o->refs)
+		h0 = rq_head();
+	nr_enter_calls++;
+	if (wait)
+		ret = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts,
+						       NULL);
+	else
+		ret = io_uring_submit(&ring);
+	if (o->refs)
+		note_enter(h0);
+	return ret;
+}
+
 static void arm(const struct opts *o, int i)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
 	if (!sqe) {
-		io_uring_submit(&ring);
+		enter(o, false);
 		sqe = io_uring_get_sqe(&ring);
 	}
 	io_uring_prep_recv_zc(sqe, conns[i].fd, zcrx_id, o->limit);
@@ -257,8 +378,11 @@ static void arm(const struct opts *o, int i)
 	conns[i].armed_at = conns[i].bytes;
 }
 
-/* Write one refill entry; it reaches the kernel with the next commit. */
-static void rq_push(uint64_t off, uint32_t len, uint32_t pad)
+/*
+ * Write one refill entry; it reaches the kernel with the next commit.
+ * Returns its index in the ring, counted from the first entry ever.
+ */
+static uint64_t rq_push(uint64_t off, uint32_t len, uint32_t pad)
 {
 	struct io_uring_zcrx_rqe *rqe;
 
@@ -266,19 +390,26 @@ static void rq_push(uint64_t off, uint32_t len, uint32_t pad)
 	rqe->off = off;
 	rqe->len = len;
 	rqe->__pad = pad;
+	return rq_written++;
 }
 
-static void return_buffer(uint64_t off, uint32_t len)
+/* Wait for @n free entries in the refill ring. */
+static void rq_wait_space(unsigned int n)
 {
 	time_t give_up = time(NULL) + RQ_FULL_WAIT_S;
 
-	while (!io_uring_zcrx_rq_space(&rq)) {
+	while (io_uring_zcrx_rq_space(&rq) < n) {
 		/* with no traffic on the queue a full ring stays full */
 		io_uring_zcrx_rq_commit(&rq);
 		if (time(NULL) > give_up)
 			die("refill ring full", EAGAIN);
 		usleep(100);
 	}
+}
+
+static void return_buffer(uint64_t off, uint32_t len)
+{
+	rq_wait_space(1);
 	rq_push(off, len, 0);
 	io_uring_zcrx_rq_commit(&rq);
 }
@@ -344,6 +475,167 @@ static void abuse(const struct opts *o, uint64_t off, uint32_t len)
 	io_uring_zcrx_rq_commit(&rq);
 }
 
+/* The index of the buffer at refill/CQE offset @off. */
+static uint64_t buf_index(uint64_t off)
+{
+	return (off & ~IORING_ZCRX_AREA_MASK) >> buf_shift;
+}
+
+/*
+ * -D: write a refill entry for the buffer at @off, @extra if the receiver
+ * is not entitled to it. Two entries for one buffer are never back to
+ * back: the kernel takes such a run as one batch, all or nothing, and
+ * could drop the one legit return among them with the extra ones. An entry
+ * it skips goes in between.
+ */
+static void refs_push(uint64_t off, uint32_t len, bool extra)
+{
+	uint64_t buf = buf_index(off), idx;
+
+	rq_wait_space(2);
+	if ((int64_t)buf == last_buf) {
+		rq_push(RQ_SEPARATOR, 0, 0);
+		nr_separators++;
+	}
+	idx = rq_push(off, len, 0);
+	if (extra)
+		extra_end[buf] = idx + 1;
+	last_buf = buf;
+}
+
+/*
+ * -D: is the refill ring too full for extra entries? The kernel reads it
+ * only as the queue needs buffers, and a ring full of entries it has no
+ * use for would stop the receiver, and with it the stream.
+ */
+static bool refs_tight(void)
+{
+	return io_uring_zcrx_rq_space(&rq) < rq.ring_entries / 4;
+}
+
+/*
+ * -D: may a mismatch in the buffer at @off, handed out by an enter that
+ * found the refill ring's head at @h0, be the receiver's own doing?
+ *
+ * The receiver writes entries it is not entitled to ("extra": anything but
+ * the one return of a completion it has checked), so it may have given
+ * away the reference that kept the buffer from being recycled and written
+ * over by the NIC before it was checked. The kernel consumes entries in
+ * ring order and publishes its head after them, so an entry below h0 was
+ * consumed before that enter began, before the buffer was handed out, and
+ * cannot have taken the reference of this completion: only one at or
+ * above h0 can. The rule: a mismatch is explained if the buffer has an
+ * extra entry at a ring index >= h0; otherwise the kernel recycled a
+ * buffer it still had to keep (or wrote into one), and the test fails.
+ *
+ * An extra entry may also be consumed earlier and leave the kernel's count
+ * of the user's references one short, so that a later legit return takes
+ * a reference the receiver still needs. That legit return is at or above
+ * h0 then, and the rule still sees it: the second copy of every return is
+ * written right after it (refs_return()), before anything else is checked,
+ * so a buffer with a legit entry at or above h0 always has an extra one
+ * above it too.
+ */
+static bool refs_explained(uint64_t off, uint64_t h0)
+{
+	return extra_end[buf_index(off)] > h0;
+}
+
+/*
+ * -D: check @len bytes of @c at stream offset @pos, in the buffer at @off,
+ * handed out by an enter that found the refill head at @h0.
+ */
+static void refs_check(struct conn *c, uint64_t off, uint64_t pos,
+		       uint32_t len, uint64_t h0)
+{
+	const uint8_t *data = (uint8_t *)area + (off & ~IORING_ZCRX_AREA_MASK);
+	int64_t first_bad = -1;
+	uint64_t bad;
+
+	bad = pattern_check(data, pos, len, &first_bad);
+	if (!bad)
+		return;
+	if (refs_explained(off, h0)) {
+		nr_explained++;
+		return;
+	}
+	if (++nr_unexplained <= 10)
+		printf("unexplained: conn %td pos=%" PRIu64 " len=%u buf=%"
+		       PRIu64 " bad=%" PRIu64 " h0=%" PRIu64
+		       " last_extra=%" PRId64 "\n", c - conns, pos, len,
+		       buf_index(off), bad, h0,
+		       (int64_t)extra_end[buf_index(off)] - 1);
+	c->bad += bad;
+	if (c->first_bad < 0)
+		c->first_bad = first_bad;
+}
+
+/*
+ * -D: the legit return of a checked completion, and its second copy. With
+ * the ring too full for the copy, the return counts as extra itself: an
+ * extra entry consumed earlier may have left the kernel's count short, so
+ * that it takes a reference still needed.
+ */
+static void refs_return(uint64_t off, uint32_t len)
+{
+	if (refs_tight()) {
+		refs_push(off, len, true);
+		nr_tight++;
+	} else {
+		refs_push(off, len, false);
+		refs_push(off, len, true);
+		nr_twice++;
+	}
+	io_uring_zcrx_rq_commit(&rq);
+}
+
+/* -D: check and return the oldest completion returned prematurely. */
+static void refs_late_one(void)
+{
+	struct late *l = &lates[lates_first];
+
+	refs_check(l->c, l->off, l->pos, l->len, l->h0);
+	refs_return(l->off, l->len);
+	lates_first = (lates_first + 1) % MAX_LATES;
+	nr_lates--;
+}
+
+/* -D: check those whose time has come, or with @all every one. */
+static void refs_lates(bool all)
+{
+	while (nr_lates && (all || lates[lates_first].due <= nr_enter_calls))
+		refs_late_one();
+}
+
+/*
+ * -D: a data completion of @c, the @idx-th of the CQ. Every other one is
+ * returned at once and checked REFS_DELAY enters later, long enough for
+ * the NIC to write into it again if the kernel recycles it meanwhile; the
+ * others are checked now. Either way the check is followed by the legit
+ * return and its second copy.
+ */
+static void refs_data(struct conn *c, const struct io_uring_cqe *cqe,
+		      uint32_t idx)
+{
+	static unsigned int nr;
+	uint64_t off = io_uring_zcrx_cqe(cqe)->off, h0 = enter_h0(idx);
+
+	if (nr++ % 2 || refs_tight()) {
+		refs_check(c, off, c->bytes, cqe->res, h0);
+		refs_return(off, cqe->res);
+		return;
+	}
+	refs_push(off, cqe->res, true);
+	io_uring_zcrx_rq_commit(&rq);
+	nr_premature++;
+	if (nr_lates == MAX_LATES)
+		refs_late_one();
+	lates[(lates_first + nr_lates++) % MAX_LATES] = (struct late){
+		.c = c, .off = off, .pos = c->bytes, .len = cqe->res,
+		.h0 = h0, .due = nr_enter_calls + REFS_DELAY,
+	};
+}
+
 static void hold(struct conn *c, uint64_t off, uint32_t len)
 {
 	if (c->nr_held == c->max_held) {
@@ -355,13 +647,19 @@ static void hold(struct conn *c, uint64_t off, uint32_t len)
 	c->held[c->nr_held++] = (struct held){ off, c->bytes, len };
 }
 
+/* A data completion, the @idx-th of the CQ. */
 static void handle_data(const struct opts *o, struct conn *c,
-			const struct io_uring_cqe *cqe)
+			const struct io_uring_cqe *cqe, uint32_t idx)
 {
 	const uint8_t *data = io_uring_zcrx_cqe_data(cqe, area);
 	uint64_t off = io_uring_zcrx_cqe(cqe)->off;
 
 	nr_data_cqes++;
+	if (o->refs) {
+		refs_data(c, cqe, idx);
+		c->bytes += cqe->res;
+		return;
+	}
 	c->bad += pattern_check(data, c->bytes, cqe->res, &c->first_bad);
 	if (o->hold != HOLD_NONE)
 		hold(c, off, cqe->res);
@@ -473,7 +771,6 @@ static void accept_all(const struct opts *o)
 /* Reap completions until every connection ended; false on a timeout. */
 static bool receive(const struct opts *o)
 {
-	struct __kernel_timespec ts = { .tv_sec = 1 };
 	time_t deadline = time(NULL) + o->timeout_s;
 	int open_conns = o->nconns;
 	struct io_uring_cqe *cqe;
@@ -485,8 +782,7 @@ static bool receive(const struct opts *o)
 
 		if (o->abuse_cqes && nr_data_cqes >= o->abuse_cqes)
 			return true;
-		ret = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts,
-						       NULL);
+		ret = enter(o, true);
 		if (ret < 0 && ret != -ETIME && ret != -EINTR)
 			die("wait", -ret);
 		if (ret == -ETIME && o->may_vanish)
@@ -504,7 +800,7 @@ static bool receive(const struct opts *o)
 			seen++;
 			nr_cqes++;
 			if (cqe->flags & IORING_CQE_F_MORE) {
-				handle_data(o, c, cqe);
+				handle_data(o, c, cqe, head);
 				continue;
 			}
 			handle_end(o, cqe->user_data, cqe->res);
@@ -512,6 +808,8 @@ static bool receive(const struct opts *o)
 				open_conns--;
 		}
 		io_uring_cq_advance(&ring, seen);
+		if (o->refs)
+			refs_lates(false);
 	}
 	return true;
 }
@@ -557,6 +855,12 @@ static bool report(const struct opts *o, bool ok)
 	read_info(&info);
 	printf("zcrx: cqes=%" PRIu64 " zc_bytes=%" PRIu64 " copy_bytes=%" PRIu64
 	       "\n", nr_cqes, info.zc_bytes, info.copy_bytes);
+	if (o->refs)
+		printf("refs: data_cqes=%" PRIu64 " premature=%" PRIu64
+		       " twice=%" PRIu64 " once=%" PRIu64 " separators=%" PRIu64
+		       " explained=%" PRIu64 " unexplained=%" PRIu64 "\n",
+		       nr_data_cqes, nr_premature, nr_twice, nr_tight,
+		       nr_separators, nr_explained, nr_unexplained);
 	if (o->abuse_cqes) {
 		print_abuses();
 		/* its own stream is beyond judging, only getting here counts */
@@ -573,6 +877,8 @@ static bool run(const struct opts *o)
 	nr_cqes = nr_data_cqes = 0;
 	accept_all(o);
 	ok = receive(o);
+	if (o->refs)
+		refs_lates(true);
 	if (o->hold == HOLD_UNTIL_CLOSE)
 		for (i = 0; i < o->nconns; i++)
 			recheck_and_return(&conns[i]);
@@ -590,7 +896,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES]\n"
 		"               [-A AREA] [-r RQ_ENTRIES] [-B LIMIT] [-s SLOW_US]\n"
-		"               [-U] [-t SECONDS] [-H | -C] [-E]\n"
+		"               [-U] [-t SECONDS] [-H | -C | -D] [-E]\n"
 		"               [-L LOOPS [-e EVERY]] [-X CQES]\n");
 	exit(2);
 }
@@ -603,7 +909,7 @@ int main(int argc, char **argv)
 	bool ok = true;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:s:Ut:HCEL:e:X:")) != -1) {
+	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:s:Ut:HCDEL:e:X:")) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'q': o.queue = atoi(optarg); break;
@@ -619,6 +925,7 @@ int main(int argc, char **argv)
 		case 't': o.timeout_s = atoi(optarg); break;
 		case 'H': o.hold = HOLD_FOREVER; break;
 		case 'C': o.hold = HOLD_UNTIL_CLOSE; break;
+		case 'D': o.refs = true; break;
 		case 'E': o.may_vanish = true; break;
 		case 'L': o.loops = atoi(optarg); break;
 		case 'e': o.every = atoi(optarg); break;
@@ -628,6 +935,8 @@ int main(int argc, char **argv)
 	}
 	if (!o.ifname || o.queue < 0 || !o.port || o.nconns < 1 ||
 	    o.nconns > MAX_CONNS || o.loops < 1)
+		usage();
+	if (o.refs && (o.hold != HOLD_NONE || o.abuse_cqes))
 		usage();
 	if (!o.every)
 		o.every = o.loops;
