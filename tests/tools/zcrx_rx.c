@@ -5,6 +5,7 @@
  *   zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES] [-A AREA]
  *           [-r RQ_ENTRIES] [-B LIMIT] [-s SLOW_US] [-U] [-t SECONDS]
  *           [-H | -C | -D] [-E] [-L LOOPS [-e EVERY]] [-X CQES]
+ *           [-K FILE]
  *
  * Registers a zcrx instance on rx queue QUEUE of IF, accepts CONNS
  * connections on PORT (sent by `pstream send`) and receives each with a
@@ -49,6 +50,11 @@
  *        refs: data_cqes=N premature=P twice=T once=O separators=S
  *              explained=X unexplained=U
  *      on one line.
+ *  -K  keep the sockets open past the ring: one request of LIMIT (-B)
+ *      bytes per connection, then the ring is closed with data still
+ *      unread in the sockets ("ring closed"), and the sockets are closed
+ *      once FILE exists ("sockets closed"). Each connection must have
+ *      got exactly LIMIT bytes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -61,6 +67,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +91,7 @@ enum hold {
 	HOLD_NONE,
 	HOLD_FOREVER,		/* -H */
 	HOLD_UNTIL_CLOSE,	/* -C */
+	HOLD_KEEP_SOCKETS,	/* -K */
 };
 
 /* A buffer kept past its completion, to be checked and returned later. */
@@ -97,16 +105,18 @@ struct conn {
 	int fd;
 	uint64_t bytes;
 	uint64_t armed_at;	/* bytes when the current request was armed */
+	uint32_t limit;		/* its read limit, 0 for none */
 	uint64_t bad;
 	int64_t first_bad;
 	int res;
 	bool done;
+	bool kept;		/* -K: done, the socket stays open */
 	struct held *held;
 	unsigned int nr_held, max_held;
 };
 
 struct opts {
-	const char *ifname;
+	const char *ifname, *keep_until;
 	int queue, port, nconns, slow_us, timeout_s;
 	bool v6, user_region, may_vanish, refs;
 	enum hold hold;
@@ -368,14 +378,19 @@ static int enter(const struct opts *o, bool wait)
 static void arm(const struct opts *o, int i)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+	struct conn *c = &conns[i];
 
 	if (!sqe) {
 		enter(o, false);
 		sqe = io_uring_get_sqe(&ring);
 	}
-	io_uring_prep_recv_zc(sqe, conns[i].fd, zcrx_id, o->limit);
+	/* -K: one limit for the whole connection, even if a full CQ cuts it */
+	c->limit = o->limit;
+	if (o->hold == HOLD_KEEP_SOCKETS)
+		c->limit = o->limit - c->bytes;
+	io_uring_prep_recv_zc(sqe, c->fd, zcrx_id, c->limit);
 	sqe->user_data = i;
-	conns[i].armed_at = conns[i].bytes;
+	c->armed_at = c->bytes;
 }
 
 /*
@@ -661,14 +676,14 @@ static void handle_data(const struct opts *o, struct conn *c,
 		return;
 	}
 	c->bad += pattern_check(data, c->bytes, cqe->res, &c->first_bad);
-	if (o->hold != HOLD_NONE)
+	if (o->hold == HOLD_FOREVER || o->hold == HOLD_UNTIL_CLOSE)
 		hold(c, off, cqe->res);
 	c->bytes += cqe->res;
 	if (o->slow_us)
 		usleep(o->slow_us);
 	if (o->abuse_cqes)
 		abuse(o, off, cqe->res);
-	else if (o->hold == HOLD_NONE)
+	else if (o->hold == HOLD_NONE || o->hold == HOLD_KEEP_SOCKETS)
 		return_buffer(off, cqe->res);
 }
 
@@ -691,9 +706,16 @@ static void recheck_and_return(struct conn *c)
 static void handle_end(const struct opts *o, int i, int res)
 {
 	struct conn *c = &conns[i];
+	bool limit = res == 0 && c->limit &&
+		     c->bytes - c->armed_at == c->limit;
 
-	if (res == -ENOSPC || (res == 0 && o->limit &&
-			       c->bytes - c->armed_at == o->limit)) {
+	if (o->hold == HOLD_KEEP_SOCKETS && limit &&
+	    c->bytes == o->limit) {
+		c->res = res;
+		c->done = c->kept = true;
+		return;
+	}
+	if (res == -ENOSPC || limit) {
 		arm(o, i);
 		return;
 	}
@@ -891,13 +913,42 @@ static bool run(const struct opts *o)
 	return ok;
 }
 
+/*
+ * -K: the ring is gone, the sockets are not. Close them once @until
+ * exists, or after SECONDS.
+ */
+static bool keep_sockets(const struct opts *o)
+{
+	time_t deadline = time(NULL) + o->timeout_s;
+	struct stat st;
+	bool ok = true;
+	int i;
+
+	printf("ring closed\n");
+	fflush(stdout);
+	while (stat(o->keep_until, &st)) {
+		if (time(NULL) > deadline) {
+			fprintf(stderr, "zcrx_rx: no %s after %d s\n",
+				o->keep_until, o->timeout_s);
+			ok = false;
+			break;
+		}
+		usleep(100000);
+	}
+	for (i = 0; i < o->nconns; i++)
+		if (conns[i].kept)
+			close(conns[i].fd);
+	printf("sockets closed\n");
+	return ok;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES]\n"
 		"               [-A AREA] [-r RQ_ENTRIES] [-B LIMIT] [-s SLOW_US]\n"
 		"               [-U] [-t SECONDS] [-H | -C | -D] [-E]\n"
-		"               [-L LOOPS [-e EVERY]] [-X CQES]\n");
+		"               [-L LOOPS [-e EVERY]] [-X CQES] [-K FILE]\n");
 	exit(2);
 }
 
@@ -909,7 +960,7 @@ int main(int argc, char **argv)
 	bool ok = true;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:s:Ut:HCDEL:e:X:")) != -1) {
+	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:s:Ut:HCDEL:e:X:K:")) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'q': o.queue = atoi(optarg); break;
@@ -930,6 +981,10 @@ int main(int argc, char **argv)
 		case 'L': o.loops = atoi(optarg); break;
 		case 'e': o.every = atoi(optarg); break;
 		case 'X': o.abuse_cqes = parse_size(optarg); break;
+		case 'K':
+			o.hold = HOLD_KEEP_SOCKETS;
+			o.keep_until = optarg;
+			break;
 		default: usage();
 		}
 	}
@@ -938,6 +993,11 @@ int main(int argc, char **argv)
 		usage();
 	if (o.refs && (o.hold != HOLD_NONE || o.abuse_cqes))
 		usage();
+	if (o.hold == HOLD_KEEP_SOCKETS) {
+		if (!o.limit || o.loops > 1)
+			usage();
+		o.want = o.limit;
+	}
 	if (!o.every)
 		o.every = o.loops;
 	srandom(getpid() ^ time(NULL));
@@ -949,6 +1009,8 @@ int main(int argc, char **argv)
 			ok = false;
 		teardown_zcrx(&o);
 	}
+	if (o.hold == HOLD_KEEP_SOCKETS && !keep_sockets(&o))
+		ok = false;
 	if (o.loops > 1)
 		printf("loops: %u\n", o.loops);
 	printf("done: %s\n", ok ? "ok" : "FAIL");

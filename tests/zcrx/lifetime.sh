@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# test-timeout: 450
+# test-timeout: 900
 #
 # Lifetime of io_uring zero-copy receive buffers (zcrx ABI §7): a buffer the
 # user holds stays valid until the user returns it or the ring goes away,
@@ -16,10 +16,13 @@
 #  4. the device is unregistered while a stream runs into the instance;
 #  5. the bound queue is restarted again and again under a stream;
 #  6. 50 registrations on the same queue in a row, each right after the
-#     ring of the one before exits.
+#     ring of the one before exits;
+#  7. the ring is closed while its socket stays open with zero-copy data
+#     unread: the device can be deleted at once, and the buffers in the
+#     socket come home when it is closed.
 source "$(dirname "$0")/../lib/zcrx.sh"
 
-ktap_plan 6
+ktap_plan 7
 zc_setup
 
 MiB=$((1 << 20))
@@ -215,6 +218,95 @@ reregister_case() {
 	ktap_result $rc "$LOOPS registrations on queue $ZC_QUEUE, each right after the last ring exit, 1 MiB streams verified"
 }
 
+# unread: bytes B's established connections to ZC_PORT have not read
+unread() {
+	in_b ss -Htn "sport = :$ZC_PORT" |
+		awk '$1 == "ESTAB" { n += $2 } END { print n + 0 }'
+}
+
+# pools_with_buffers NS DEV: DEV has a pool the driver let go of that still
+# waits for buffers
+pools_with_buffers() {
+	ln_pools "$1" "$2" | awk '$3 == 1 && $2 > 0 { f = 1 } END { exit !f }'
+}
+
+# no_pool NS: page-pool-get lists no pool at all in NS
+no_pool() {
+	ln_flush_defer
+	[ "$(ynl "$1" netdev --dump page-pool-get |
+		python3 -c 'import ast, sys; print(len(ast.literal_eval(sys.stdin.read())))')" = 0 ]
+}
+
+# flushed_exit PID: like zc_exited, pushing deferred skb frees along first
+flushed_exit() {
+	ln_flush_defer
+	zc_exited "$1"
+}
+
+# 7. Closing the ring unbinds the queue and drops the device right away
+# (ABI §7); the buffers still in the socket keep only the area, which
+# stays pinned until the old pool drains. So del_pair returns within
+# seconds while the socket is open; it used to wait in
+# netdev_wait_allrefs() until the socket was closed and its skbs freed.
+# Last: it deletes the pair.
+open_socket_case() {
+	local rc=0 q start took=-1 del
+
+	zc_start keep -q $ZC_QUEUE -p $ZC_PORT -B $MiB \
+		-K "$zc_tmp/keep.release" || rc=1
+	send_until "$zc_tmp/keep.stop"
+	ln_wait 60 grep -q '^ring closed' "$zc_tmp/keep" || rc=1
+	q=$(unread)
+	ktap_info "ring closed with $q bytes unread in the socket"
+	[ "$q" -gt 0 ] || rc=1
+	ynl "$LN_NS_B" netdev --dump queue-get | grep -q io-uring && rc=1
+	if ! pools_with_buffers "$LN_NS_B" "$LN_DEV_B"; then
+		ktap_info "no pool waits for the buffers in the socket"
+		rc=1
+	fi
+
+	start=$SECONDS
+	(echo "$LN_ID" > /sys/bus/loopnic/del_pair) &
+	del=$!
+	if ln_wait 20 zc_exited $del; then
+		took=$((SECONDS - start))
+		ln_wait 10 pair_gone || rc=1
+		# the area is still in the socket, and its pool waits on lo
+		zc_exited $zc_pid && rc=1
+		if ! pools_with_buffers "$LN_NS_B" lo; then
+			ktap_info "no pool waits for the socket's buffers after del_pair"
+			rc=1
+		fi
+	else
+		ktap_info "del_pair still waits after 20 s with the socket open"
+		rc=1
+	fi
+
+	touch "$zc_tmp/keep.release"
+	zc_reap $zc_pid 30 || rc=1
+	show keep
+	done_ok keep || rc=1
+	grep -q '^sockets closed' "$zc_tmp/keep" || rc=1
+	if [ $took -lt 0 ]; then
+		if ln_wait 60 flushed_exit $del; then
+			ktap_info "del_pair returned $((SECONDS - start)) s after it began, once the socket was closed"
+		else
+			ktap_info "del_pair still waits after the socket was closed"
+		fi
+	fi
+	# its peer is gone: it would wait in send() forever
+	kill $send_pid
+	zc_reap $send_pid 10
+
+	if ! ln_wait 30 no_pool "$LN_NS_B"; then
+		ktap_info "pools are left after the socket was closed"
+		ynl "$LN_NS_B" netdev --dump page-pool-get | sed 's/^/# /'
+		rc=1
+	fi
+	took=$([ $took -ge 0 ] && echo "in $took s" || echo "not within 20 s")
+	ktap_result $rc "ring closed, socket open with zero-copy data unread: del_pair returns $took, the pools drain once the socket is closed"
+}
+
 # timed CASE: run it and say how long it took
 timed() {
 	local start=$SECONDS
@@ -229,4 +321,5 @@ timed close_case
 timed unregister_case
 timed restart_case
 timed reregister_case
+timed open_socket_case
 ktap_finish
