@@ -21,6 +21,9 @@ LN_ADDR6_A=2001:db8::1
 LN_ADDR6_B=2001:db8::2
 LN_ID=1
 LN_PORT=5001
+# The ethtool core's extack when tcp-data-split is turned off while a
+# memory provider is bound (with -EINVAL)
+LN_HDS_BUSY="can't disable tcp-data-split while device has memory provider enabled"
 
 # ynl NS SPEC ARGS...: the tree's YNL CLI with one of its netlink specs,
 # run in network namespace NS
@@ -75,6 +78,31 @@ ln_hds() {
 	ynl "$1" ethtool --do rings-set \
 		--json "{\"header\": {\"dev-name\": \"$2\"}, \"tcp-data-split\": $val}" \
 		> /dev/null
+}
+
+# ln_hds_try NS DEV on|off: ln_hds, telling why it was refused. Returns
+# YNL's status; sets ln_errno (the netlink error, e.g. -22) and ln_extack
+# (the extack message), both empty when the change went through.
+ln_hds_try() {
+	local val=1 out rc
+
+	[ "$3" = on ] && val=2
+	out=$(ynl "$1" ethtool --do rings-set \
+		--json "{\"header\": {\"dev-name\": \"$2\"}, \"tcp-data-split\": $val}" 2>&1)
+	rc=$?
+	ln_errno=$(echo "$out" | sed -n 's/^[[:space:]]*error: \(-[0-9]*\)$/\1/p')
+	ln_extack=$(echo "$out" | python3 -c '
+import ast, re, sys
+m = re.search(r"extack: (\{.*\})", sys.stdin.read())
+print(ast.literal_eval(m.group(1)).get("msg", "") if m else "")')
+	return $rc
+}
+
+# ln_hds_state NS DEV: tcp-data-split as ethtool -g shows it (on, off,
+# n/a); Debian's ethtool 6.1 shows it, it only cannot set it
+ln_hds_state() {
+	ip netns exec "$1" ethtool -g "$2" |
+		awk -F '\t' '/^TCP data split:/ { print $2 }'
 }
 
 # ln_stat NS DEV NAME: one counter from ethtool -S
