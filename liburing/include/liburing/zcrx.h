@@ -32,7 +32,7 @@ extern "C" {
 /* Most refill ring entries a registration may ask for. */
 #define LIBURING_ZCRX_RQ_MAX_ENTRIES	32768
 
-#if !LIBURING_ZCRX_IN_LIBURING
+#if !LIBURING_ZCRX_LIB_ZCRX_RQ
 /*
  * The refill ring as the application sees it: it is the producer, the kernel
  * the consumer. rq_tail runs ahead of *ktail until io_uring_zcrx_rq_commit().
@@ -45,7 +45,10 @@ struct io_uring_zcrx_rq {
 	struct io_uring_zcrx_rqe *rqes;
 	void *ring_ptr;
 };
+#endif
 
+/* mainline liburing's, where the liburing underneath lacks it */
+#if !LIBURING_ZCRX_LIB_FN_IFQ
 int io_uring_register_ifq(struct io_uring *ring,
 			  struct io_uring_zcrx_ifq_reg *reg);
 #endif
