@@ -13,3 +13,20 @@ int io_uring_register_ifq(struct io_uring *ring,
 	return io_uring_register(ring->ring_fd, IORING_REGISTER_ZCRX_IFQ, reg, 1);
 }
 #endif
+
+#if !LIBURING_ZCRX_LIB_FN_CTRL
+int io_uring_register_zcrx_ctrl(struct io_uring *ring, struct zcrx_ctrl *ctrl)
+{
+	return io_uring_register(ring->ring_fd, IORING_REGISTER_ZCRX_CTRL, ctrl,
+				 0);
+}
+#endif
+
+#if !LIBURING_ZCRX_LIB_FN_QUERY
+int io_uring_register_query(struct io_uring_query_hdr *query)
+{
+	/* Queries need no ring: the kernel takes fd -1. */
+	return io_uring_register((unsigned int)-1, IORING_REGISTER_QUERY, query,
+				 0);
+}
+#endif

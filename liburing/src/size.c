@@ -25,16 +25,34 @@ static size_t roundup_pow2(size_t n)
 	return r;
 }
 
-size_t io_uring_zcrx_rq_region_size(unsigned rq_entries)
+/* Header and entries: where the refill ring ends in its region. */
+static size_t rq_end(unsigned rq_entries)
 {
 	size_t hdr = align_up(LIBURING_ZCRX_RQ_HDR_SIZE,
 			      LIBURING_ZCRX_RQ_HDR_ALIGN);
 
+	return hdr + roundup_pow2(rq_entries) * sizeof(struct io_uring_zcrx_rqe);
+}
+
+/*
+ * Statistics go right after the entries, which keep them 8-byte aligned.
+ * They cost no memory: a 128-byte header and a power of two of 16-byte
+ * entries always leave room in the region's last page.
+ */
+size_t io_uring_zcrx_stats_offset(unsigned rq_entries)
+{
+	if (!rq_entries || rq_entries > LIBURING_ZCRX_RQ_MAX_ENTRIES)
+		return 0;
+	return align_up(rq_end(rq_entries), _Alignof(struct zcrx_stats));
+}
+
+size_t io_uring_zcrx_rq_region_size(unsigned rq_entries)
+{
 	/* The kernel refuses these; there is no size to give. */
 	if (!rq_entries || rq_entries > LIBURING_ZCRX_RQ_MAX_ENTRIES)
 		return 0;
-	return align_up(hdr + roundup_pow2(rq_entries) *
-			      sizeof(struct io_uring_zcrx_rqe), page_size());
+	return align_up(io_uring_zcrx_stats_offset(rq_entries) +
+			sizeof(struct zcrx_stats), page_size());
 }
 
 size_t io_uring_zcrx_area_size(unsigned nr_bufs, unsigned rx_buf_len)

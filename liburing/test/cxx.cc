@@ -19,7 +19,7 @@ int main()
 	io_uring_sqe sqe;
 	char area[64];
 
-	ktap_plan(4);
+	ktap_plan(6);
 	io_uring_prep_recv_zc(&sqe, 3, 1, 4096);
 	ktap_result(sqe.opcode == IORING_OP_RECV_ZC && sqe.len == 4096 &&
 		    sqe.file_index == 1 && sqe.ioprio == IORING_RECV_MULTISHOT,
@@ -41,5 +41,15 @@ int main()
 	ktap_result(ok && *rq.ktail == 1 && io_uring_zcrx_rq_space(&rq) == 3 &&
 		    rq.rqes[0].len == 10,
 		    "return, commit and space from C++");
+
+	zcrx_event_desc desc;
+	zcrx_stats st = {};
+	size_t off = io_uring_zcrx_stats_offset(4);
+
+	io_uring_zcrx_set_events(&reg, &desc, 5, 1 << ZCRX_EVENT_ALLOC_FAIL, off);
+	ktap_result(desc.user_data == 5 && desc.stats_offset == off,
+		    "set_events from C++");
+	ktap_result(io_uring_zcrx_read_stats(&rq, off, &st) == 0 &&
+		    st.copy_bytes == 0, "read_stats from C++");
 	return ktap_finish();
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * io_uring_zcrx_rq_region_size(), io_uring_zcrx_area_size() and
- * io_uring_zcrx_rq_entries(). Expected sizes are for 4 KiB pages.
+ * io_uring_zcrx_rq_region_size(), io_uring_zcrx_stats_offset(),
+ * io_uring_zcrx_area_size() and io_uring_zcrx_rq_entries(). Expected sizes
+ * are for 4 KiB pages.
  */
 #include <unistd.h>
 
@@ -17,6 +18,14 @@ static void region(unsigned entries, size_t want)
 	size_t got = io_uring_zcrx_rq_region_size(entries);
 
 	if (!ktap_result(got == want, "rq_region_size(%u) is %zu", entries, want))
+		ktap_info("got %zu", got);
+}
+
+static void stats(unsigned entries, size_t want)
+{
+	size_t got = io_uring_zcrx_stats_offset(entries);
+
+	if (!ktap_result(got == want, "stats_offset(%u) is %zu", entries, want))
 		ktap_info("got %zu", got);
 }
 
@@ -57,15 +66,31 @@ static void consistency(void)
 		     r >= LIBURING_ZCRX_RQ_HDR_SIZE + e * 16;
 	}
 	ktap_result(ok, "an area's ring holds all its buffers and fits its region");
+
+	ok = true;
+	for (unsigned n = 1; n <= LIBURING_ZCRX_RQ_MAX_ENTRIES; n++) {
+		size_t s = io_uring_zcrx_stats_offset(n);
+		size_t r = io_uring_zcrx_rq_region_size(n);
+		size_t e = n, bare;
+
+		while (e & (e - 1))
+			e++;
+		/* what the region needed before stats had a place in it */
+		bare = (LIBURING_ZCRX_RQ_HDR_SIZE + e * 16 + page - 1) /
+		       page * page;
+		ok = ok && s % 8 == 0 && s >= LIBURING_ZCRX_RQ_HDR_SIZE + e * 16 &&
+		     s + sizeof(struct zcrx_stats) <= r && r == bare;
+	}
+	ktap_result(ok, "stats fit after the entries of every ring, at no cost in size");
 }
 
 int main(void)
 {
-	ktap_plan(23);
+	ktap_plan(29);
 	consistency();
 	if (sysconf(_SC_PAGESIZE) != 4096) {
 		ktap_info("page size %ld, not 4096", sysconf(_SC_PAGESIZE));
-		for (int i = 1; i < 23; i++)
+		for (int i = 2; i < 29; i++)
 			ktap_skip("page size", "4 KiB page numbers");
 		return ktap_finish();
 	}
@@ -76,6 +101,12 @@ int main(void)
 	region(32768, 516 * KiB);	/* 128 + 512 KiB, page rounded */
 	region(0, 0);
 	region(32769, 0);
+
+	stats(1, 144);
+	stats(248, 4224);
+	stats(32768, 128 + 512 * KiB);
+	stats(0, 0);
+	stats(32769, 0);
 
 	area(16, 0, 64 * KiB);
 	area(16, 65536, 1 * MiB);

@@ -1,25 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shared library exports every public function under the version
- * LIBURING_ZCRX_1.0 and nothing of its own beyond them.
+ * The shared library exports every public function under its version,
+ * LIBURING_ZCRX_1.0 or 1.1, and nothing of its own beyond them; the
+ * functions of mainline liburing only when the liburing underneath lacks
+ * them (then liburing's are the ones a program gets).
  */
 #include <dlfcn.h>
 
+#include <liburing/zcrx.h>
+
 #include "ktap.h"
 
-static const char *const public_functions[] = {
-	"io_uring_register_ifq",
-	"io_uring_zcrx_rq_init",
-	"io_uring_zcrx_rq_map",
-	"io_uring_zcrx_rq_unmap",
-	"io_uring_zcrx_rq_region_size",
-	"io_uring_zcrx_area_size",
-	"io_uring_zcrx_rq_entries",
+static const struct {
+	const char *name, *version;
+	bool in_liburing;
+} public_functions[] = {
+	{ "io_uring_register_ifq", "LIBURING_ZCRX_1.0", LIBURING_ZCRX_LIB_FN_IFQ },
+	{ "io_uring_zcrx_rq_init", "LIBURING_ZCRX_1.0", false },
+	{ "io_uring_zcrx_rq_map", "LIBURING_ZCRX_1.0", false },
+	{ "io_uring_zcrx_rq_unmap", "LIBURING_ZCRX_1.0", false },
+	{ "io_uring_zcrx_rq_region_size", "LIBURING_ZCRX_1.0", false },
+	{ "io_uring_zcrx_area_size", "LIBURING_ZCRX_1.0", false },
+	{ "io_uring_zcrx_rq_entries", "LIBURING_ZCRX_1.0", false },
+	{ "io_uring_register_zcrx_ctrl", "LIBURING_ZCRX_1.1", LIBURING_ZCRX_LIB_FN_CTRL },
+	{ "io_uring_register_query", "LIBURING_ZCRX_1.1", LIBURING_ZCRX_LIB_FN_QUERY },
+	{ "io_uring_zcrx_query", "LIBURING_ZCRX_1.1", false },
+	{ "io_uring_zcrx_export", "LIBURING_ZCRX_1.1", false },
+	{ "io_uring_zcrx_import", "LIBURING_ZCRX_1.1", false },
+	{ "io_uring_zcrx_flush_rq", "LIBURING_ZCRX_1.1", false },
+	{ "io_uring_zcrx_arm_event", "LIBURING_ZCRX_1.1", false },
+	{ "io_uring_zcrx_stats_offset", "LIBURING_ZCRX_1.1", false },
 };
 
 /* Helpers inside the library that must stay inside. */
 static const char *const internal[] = {
-	"rq_check", "page_size", "align_up", "roundup_pow2",
+	"rq_check", "page_size", "align_up", "roundup_pow2", "rq_end",
+	"zcrx_ctrl", "query_entry",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -33,9 +49,16 @@ int main(void)
 	if (!lib)
 		ktap_bail("dlopen %s: %s", SHLIB, dlerror());
 
-	for (unsigned i = 0; i < N(public_functions); i++)
-		ktap_result(dlvsym(lib, public_functions[i], "LIBURING_ZCRX_1.0"),
-			    "%s@LIBURING_ZCRX_1.0 is exported", public_functions[i]);
+	for (unsigned i = 0; i < N(public_functions); i++) {
+		const char *name = public_functions[i].name;
+		const char *version = public_functions[i].version;
+		bool found = dlvsym(lib, name, version);
+
+		if (public_functions[i].in_liburing)
+			ktap_result(!found, "%s is liburing's, not exported", name);
+		else
+			ktap_result(found, "%s@%s is exported", name, version);
+	}
 
 	bool hidden = true;
 

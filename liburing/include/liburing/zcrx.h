@@ -2,8 +2,10 @@
 /*
  * liburing-zcrx: io_uring zero-copy receive (zcrx) for programs built on the
  * liburing a distribution ships. Names are mainline liburing's where it has
- * them (struct io_uring_zcrx_rq, io_uring_register_ifq()); the rest are
- * helpers mainline still lacks. See liburing-zcrx(7).
+ * them (struct io_uring_zcrx_rq, io_uring_register_ifq(),
+ * io_uring_register_zcrx_ctrl(), io_uring_register_query()), defined here
+ * only where the liburing underneath lacks them; the rest are helpers
+ * mainline does not have. See liburing-zcrx(7).
  *
  * The ring must be set up with IORING_SETUP_DEFER_TASKRUN and
  * IORING_SETUP_CQE32 (and so IORING_SETUP_SINGLE_ISSUER).
@@ -11,9 +13,11 @@
 #ifndef LIBURING_ZCRX_H
 #define LIBURING_ZCRX_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "zcrx-compat.h"	/* <liburing.h> and the kernel interface */
 
@@ -47,11 +51,29 @@ struct io_uring_zcrx_rq {
 };
 #endif
 
-/* mainline liburing's, where the liburing underneath lacks it */
+/* mainline liburing's, where the liburing underneath lacks them */
 #if !LIBURING_ZCRX_LIB_FN_IFQ
 int io_uring_register_ifq(struct io_uring *ring,
 			  struct io_uring_zcrx_ifq_reg *reg);
 #endif
+#if !LIBURING_ZCRX_LIB_FN_CTRL
+int io_uring_register_zcrx_ctrl(struct io_uring *ring, struct zcrx_ctrl *ctrl);
+#endif
+#if !LIBURING_ZCRX_LIB_FN_QUERY
+int io_uring_register_query(struct io_uring_query_hdr *query);
+#endif
+
+/* What the kernel's zcrx can do, in one call. */
+int io_uring_zcrx_query(struct io_uring_query_zcrx *zcrx,
+			struct io_uring_query_zcrx_event *event);
+
+/* Sharing an instance, control operations. */
+int io_uring_zcrx_export(struct io_uring *ring, unsigned zcrx_id);
+int io_uring_zcrx_import(struct io_uring *ring, int zcrx_fd,
+			 struct io_uring_zcrx_ifq_reg *reg);
+int io_uring_zcrx_flush_rq(struct io_uring *ring, unsigned zcrx_id);
+int io_uring_zcrx_arm_event(struct io_uring *ring, unsigned zcrx_id,
+			    unsigned event_type);
 
 int io_uring_zcrx_rq_init(struct io_uring_zcrx_rq *rq,
 			  const struct io_uring_zcrx_ifq_reg *reg,
@@ -62,6 +84,7 @@ int io_uring_zcrx_rq_map(struct io_uring *ring, struct io_uring_zcrx_rq *rq,
 void io_uring_zcrx_rq_unmap(struct io_uring_zcrx_rq *rq, size_t size);
 
 size_t io_uring_zcrx_rq_region_size(unsigned rq_entries);
+size_t io_uring_zcrx_stats_offset(unsigned rq_entries);
 size_t io_uring_zcrx_area_size(unsigned nr_bufs, unsigned rx_buf_len);
 unsigned io_uring_zcrx_rq_entries(size_t area_size, unsigned rx_buf_len);
 
@@ -141,6 +164,57 @@ static inline void io_uring_zcrx_rq_commit(struct io_uring_zcrx_rq *rq)
 {
 	/* Release: the entries are written before the kernel sees the tail. */
 	io_uring_smp_store_release(rq->ktail, rq->rq_tail);
+}
+
+/*
+ * Ask for events and statistics at registration: fill *desc and point
+ * reg->event_desc at it. type_mask has 1 << ZCRX_EVENT_* for each event
+ * wanted (event CQEs carry user_data); a non-zero stats_offset puts a
+ * struct zcrx_stats there in the refill region (see
+ * io_uring_zcrx_stats_offset()). desc must stay valid until registered.
+ * Works with headers that have no event_desc member yet.
+ */
+static inline void io_uring_zcrx_set_events(struct io_uring_zcrx_ifq_reg *reg,
+					    struct zcrx_event_desc *desc,
+					    __u64 user_data, __u32 type_mask,
+					    __u64 stats_offset)
+{
+	__u64 ptr = (__u64)(uintptr_t)desc;
+
+	memset(desc, 0, sizeof(*desc));
+	desc->user_data = user_data;
+	desc->type_mask = type_mask;
+	if (stats_offset) {
+		desc->flags = ZCRX_EVENT_DESC_FLAG_STATS;
+		desc->stats_offset = stats_offset;
+	}
+	memcpy((char *)reg + LIBURING_ZCRX_EVENT_DESC_OFFSET, &ptr, sizeof(ptr));
+}
+
+/*
+ * Copy the statistics the kernel keeps at stats_offset of the refill
+ * region rq was set up over. -EINVAL if they cannot be there: misaligned,
+ * or over the ring's entries.
+ */
+static inline int io_uring_zcrx_read_stats(const struct io_uring_zcrx_rq *rq,
+					   size_t stats_offset,
+					   struct zcrx_stats *stats)
+{
+	const struct zcrx_stats *s;
+	size_t end;
+
+	if (!rq->ring_ptr || stats_offset % sizeof(__u64))
+		return -EINVAL;
+	end = (size_t)((const char *)(rq->rqes + rq->ring_entries) -
+		       (const char *)rq->ring_ptr);
+	if (stats_offset < end)
+		return -EINVAL;
+	s = (const struct zcrx_stats *)((const char *)rq->ring_ptr +
+					stats_offset);
+	/* The kernel updates them as data is copied: one load each. */
+	stats->copy_count = IO_URING_READ_ONCE(s->copy_count);
+	stats->copy_bytes = IO_URING_READ_ONCE(s->copy_bytes);
+	return 0;
 }
 
 #ifdef __cplusplus
