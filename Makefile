@@ -36,7 +36,7 @@ bzimage = $(call kbuild_dir,$(1))/arch/x86/boot/bzImage
 KMAKE_ARGS := -j$(JOBS) KBUILD_BUILD_USER=zcrx KBUILD_BUILD_HOST=zcrx
 KMAKE_ENV  := PATH=/usr/lib/ccache:$$PATH CCACHE_BASEDIR=$(CURDIR)
 
-.PHONY: all deps tree kernels $(KERNELS:%=kernel-%) userspace vm run check bench \
+.PHONY: all deps tree headers kernels $(KERNELS:%=kernel-%) userspace vm run check bench \
 	checkpatch export-patches series series-check reset-tree clean distclean
 
 all: kernels userspace
@@ -62,8 +62,16 @@ $(KERNELS:%=kernel-%): kernel-%: tree
 			$(KMAKE_ARGS) bzImage headers'
 	@echo "kernel: $(call bzimage,$*)"
 
+# The uapi headers the userspace builds against, without building a kernel.
+headers: tree
+	@mkdir -p $(BUILD)
+	+@flock $(BUILD)/.kbuild.lock sh -c ' \
+		scripts/kconfig.sh $(TREE) $(call kbuild_dir,release) $(CONFIGS_release) && \
+		$(KMAKE_ENV) $(MAKE) -s -C $(TREE) O=$(call kbuild_dir,release) \
+			$(KMAKE_ARGS) headers'
+
 # liburing-zcrx first: the tests link its static library.
-userspace: kernel-release
+userspace: headers
 	+@$(MAKE) -s -C liburing O=$(abspath $(BUILD)/liburing) static
 	+@$(MAKE) -s -C tests O=$(abspath $(BUILD)/tests) \
 		KHDR=$(call kbuild_dir,release)/usr/include \
@@ -90,10 +98,15 @@ bench: kernel-release userspace
 # phase for the table it prints before the closing line. make -n runs any
 # recipe line that names $(MAKE) (and any line marked +); make -n check
 # must print this one, not run the tests, hence check_make.
+# make check BZIMAGE=... runs the suite on a kernel built elsewhere (a 6.12
+# tree with the series applied, see Documentation/backport.md) instead of
+# ours; only the uapi headers the tests compile against come from here.
+BZIMAGE ?=
 check_make = $(MAKE)
 check:
-	@scripts/check.sh -b '$(check_make)' $(TREE) \
-		$(foreach k,$(KERNELS),$(k)=$(call bzimage,$(k)))
+	@scripts/check.sh -b '$(check_make)' $(if $(BZIMAGE),-u) $(TREE) \
+		$(if $(BZIMAGE),user=$(abspath $(BZIMAGE)), \
+		$(foreach k,$(KERNELS),$(k)=$(call bzimage,$(k))))
 
 checkpatch: tree
 	@scripts/checkpatch.sh $(TREE) $(BUILD)/checkpatch.tsv

@@ -4,9 +4,11 @@
 # went, then one closing line. Exits non-zero if anything failed or
 # splatted.
 #
-# Usage: scripts/check.sh [-b MAKE] TREE NAME=BZIMAGE...
+# Usage: scripts/check.sh [-b MAKE] [-u] TREE NAME=BZIMAGE...
 #   -b MAKE  build first, one timed phase each: MAKE tree,
 #            MAKE kernel-NAME for each kernel, MAKE userspace
+#   -u       the kernels are the user's own (make check BZIMAGE=...):
+#            build no kernel, and do not hold them to kernel/patches
 #   The first kernel also runs the VM self-check and the accelerator probe.
 # Environment: VM_TIMEOUT (per VM, default 3000 s), VM_STALL (see vm.sh),
 # ACCEL (see kvm-probe.sh).
@@ -20,9 +22,11 @@ check=$top/build/check
 phases=$check/phases.tsv
 
 build_make=
-while getopts "b:" opt; do
+user_kernel=
+while getopts "b:u" opt; do
 	case $opt in
 	b) build_make=$OPTARG ;;
+	u) user_kernel=1 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -90,15 +94,28 @@ boot() {
 
 if [[ -n $build_make ]]; then
 	build "deps+tree" tree
-	for spec in "$@"; do
-		build "kernel ${spec%%=*}" "kernel-${spec%%=*}"
-	done
+	if [[ -z $user_kernel ]]; then
+		for spec in "$@"; do
+			build "kernel ${spec%%=*}" "kernel-${spec%%=*}"
+		done
+	fi
 	build userspace userspace
 fi
 
 echo "== checkpatch --strict on kernel/"
 timed checkpatch "$top/scripts/checkpatch.sh" "$tree" "$check/checkpatch.tsv"
 records+=("$check/checkpatch.tsv")
+
+# The kernels must be exactly pristine + kernel/patches: what users apply.
+echo "== the series"
+if [[ -z $user_kernel ]]; then
+	timed "series" "$top/scripts/series.sh" verify "$tree" "$check/series.tsv"
+	sed 's/^pass/ok   /; s/^fail/FAIL /' "$check/series.tsv" | tr '\t' ' '
+else
+	printf 'skip\tseries\tseries/applies\ta kernel of your own\n' \
+		> "$check/series.tsv"
+fi
+records+=("$check/series.tsv")
 
 echo "== host: liburing-zcrx unit tests"
 host=$check/host
