@@ -8,12 +8,12 @@
 source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/loopnic.sh"
 
-RESTARTS=20
 # A restart drops what sat in the old ring; TCP resends after its RTO
 # (200 ms minimum, doubled on repeated loss). More than this is a stall.
 MAX_GAP_MS=3000
 
 ktap_plan 4
+ktap_scale RESTARTS 20
 trap 'rm -f "$stop" "$report"; ln_cleanup' EXIT
 ln_setup || { ktap_info "cannot set up the pair"; exit 1; }
 

@@ -30,20 +30,22 @@ in_b ethtool -N "$LN_DEV_B" flow-type tcp6 dst-port 5001 action 3 > /dev/null
 rules=$(in_b ethtool -n "$LN_DEV_B" | grep -c "Action: Direct to queue 3")
 ktap_result $([ "$rules" = 2 ]; echo $?) "ethtool -n lists both rules to queue 3"
 
+ktap_scale BYTES $((16 << 20))
+ktap_scale RSS_BYTES $((2 << 20))
 for addr in "$LN_ADDR4_B" "$LN_ADDR6_B"; do
 	before=$(ln_rx_packets "$LN_NS_B" "$LN_DEV_B")
-	LN_PORT=5001 ln_stream "$LN_NS_B" "$LN_NS_A" "$addr" $((16 << 20))
+	LN_PORT=5001 ln_stream "$LN_NS_B" "$LN_NS_A" "$addr" $BYTES
 	rc=$?
 	after=$(ln_rx_packets "$LN_NS_B" "$LN_DEV_B")
 	q3=$(queue_delta "$before" "$after" 3)
 	ktap_info "queue 3 received $q3 packets"
-	# 16 MiB need at least 16 MiB / MTU frames
-	[ "$q3" -ge $(((16 << 20) / 1500)) ] || rc=1
+	# the stream needs at least its bytes / MTU frames
+	[ "$q3" -ge $((BYTES / 1500)) ] || rc=1
 	ktap_result $rc "port 5001 to $addr lands on queue 3"
 done
 
 before=$(ln_rx_packets "$LN_NS_B" "$LN_DEV_B")
-LN_PORT=5002 ln_stream "$LN_NS_B" "$LN_NS_A" "$LN_ADDR4_B" $((2 << 20)) -c 16
+LN_PORT=5002 ln_stream "$LN_NS_B" "$LN_NS_A" "$LN_ADDR4_B" $RSS_BYTES -c 16
 rc=$?
 after=$(ln_rx_packets "$LN_NS_B" "$LN_DEV_B")
 used=0
