@@ -99,10 +99,19 @@ static inline void io_uring_prep_recv_zc(struct io_uring_sqe *sqe, int fd,
 					 unsigned zcrx_id, unsigned len)
 {
 	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, len, 0);
+	/*
+	 * liburing 2.3's prep_rw sets every field, newer ones leave some to
+	 * io_uring_get_sqe(): these must be 0 for RECV_ZC whatever the SQE
+	 * held before.
+	 */
+	sqe->msg_flags = 0;
+	sqe->buf_index = 0;
+	sqe->personality = 0;
+	sqe->addr3 = 0;
+	sqe->__pad2[0] = 0;
 	/* RECV_ZC is multishot only: the kernel refuses it without. */
 	sqe->ioprio = IORING_RECV_MULTISHOT;
-	/* sqe->zcrx_ifq_idx in newer headers: the same 32 bits at byte 44. */
-	sqe->file_index = zcrx_id;
+	sqe->zcrx_ifq_idx = zcrx_id;
 }
 
 static inline void io_uring_prep_recv_zc_multishot(struct io_uring_sqe *sqe,
