@@ -9,8 +9,10 @@
  * back through the refill ring, and reports throughput.
  *
  * The sink changes nothing on the NIC. Before it registers, it checks what
- * zero-copy receive needs (capability, kernel support, the queue, header
- * split, flow steering) and prints the command that fixes each problem.
+ * zero-copy receive needs (capability, kernel support and features, the
+ * queue, header split, flow steering) and prints the command that fixes
+ * each problem. With --nodev it takes no NIC queue at all: the kernel
+ * copies every byte into the area, so the interface can be tried anywhere.
  * Documentation/zcrx-sink.md has the full story.
  */
 #include <arpa/inet.h>
@@ -69,6 +71,7 @@ struct config {
 	uint64_t max_conns;		/* 0: serve until a signal */
 	unsigned int interval;		/* seconds between rate lines, 0 off */
 	bool verify, json, quiet, force, hugetlb, user_region;
+	bool nodev;			/* --nodev: ZCRX_REG_NODEV, no NIC queue */
 };
 
 enum conn_end { END_EOF, END_ERROR, END_INTERRUPTED };
@@ -94,7 +97,7 @@ struct totals {
 };
 
 /* What goes into user_data: a kind in the high half, a slot in the low. */
-enum { UD_ACCEPT = 1, UD_RECV, UD_CANCEL };
+enum { UD_ACCEPT = 1, UD_RECV, UD_CANCEL, UD_EVENT };
 #define UD(kind, slot)	((uint64_t)(kind) << 32 | (uint32_t)(slot))
 
 struct sink {
@@ -112,6 +115,16 @@ struct sink {
 	size_t region_size;
 	void *user_region;		/* -U: our memory; else the kernel's mmap */
 	bool registered;
+
+	/* what the kernel said it can do (IO_URING_QUERY_ZCRX) */
+	struct io_uring_query_zcrx caps;
+	bool have_caps;
+	bool events;			/* registered with events and stats */
+	size_t stats_offset;		/* of struct zcrx_stats in the region */
+	uint64_t starved;		/* ALLOC_FAIL events */
+	uint64_t t_starved;		/* when the last one came, to re-arm */
+	bool starve_armed;
+	__u32 flushed_tail;		/* --nodev: refill tail last flushed */
 
 	/* buffers the refill ring had no room for: 32-byte CQE copies */
 	unsigned char *held;
@@ -144,11 +157,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: zcrx-sink -i IF -q QUEUE [options]\n"
+"       zcrx-sink --nodev [options]\n"
 "\n"
 "Receive TCP with io_uring zero-copy receive on rx queue QUEUE of IF.\n"
 "\n"
 "  -i IF        network interface (required)\n"
 "  -q QUEUE     rx queue to take over (required)\n"
+"  --nodev      no NIC queue: a zcrx instance without a device, into\n"
+"               whose area the kernel copies every byte of every\n"
+"               connection (try the interface anywhere, over any link)\n"
 "  -p PORT      TCP port to listen on (default 9000)\n"
 "  -a ADDR      listen address (default: any)\n"
 "  -4, -6       IPv4 only, IPv6 only (default: one IPv6 socket that also\n"
@@ -219,6 +236,11 @@ static void parse_options(struct config *c, int argc, char **argv)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	bool v4 = false, v6 = false, sq_given = false;
+	static const struct option longopts[] = {
+		{ "nodev", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	uint64_t v;
 	int opt;
 
@@ -229,7 +251,8 @@ static void parse_options(struct config *c, int argc, char **argv)
 		.sq_entries = 64,
 		.cq_entries = 4096,
 	};
-	while ((opt = getopt(argc, argv, "i:q:p:a:46A:L:r:S:C:B:n:vI:jsfHUh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:q:p:a:46A:L:r:S:C:B:n:vI:jsfHUh",
+				  longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': c->ifname = optarg; break;
 		case 'q': c->queue = opt_uint(opt, optarg, 0, 0xffff); break;
@@ -268,18 +291,28 @@ static void parse_options(struct config *c, int argc, char **argv)
 		case 'f': c->force = true; break;
 		case 'H': c->hugetlb = true; break;
 		case 'U': c->user_region = true; break;
+		case 'N': c->nodev = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(EXIT_SETUP);
 		}
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!c->ifname)
-		usage_error("-i IF is required: the interface whose queue receives");
-	if (c->queue < 0)
-		usage_error("-q QUEUE is required: the rx queue to take over");
-	if (strlen(c->ifname) >= IFNAMSIZ)
-		usage_error("interface name '%s' is too long", c->ifname);
+	if (c->nodev) {
+		if (c->ifname || c->queue >= 0)
+			usage_error("--nodev takes no -i or -q: it uses no device");
+		/* The kernel copies into page-sized buffers only. */
+		if (c->rx_buf_len && c->rx_buf_len != (unsigned int)page)
+			usage_error("--nodev copies into page-sized buffers: -L must be %ld or absent",
+				    page);
+	} else {
+		if (!c->ifname)
+			usage_error("-i IF is required: the interface whose queue receives (or --nodev)");
+		if (c->queue < 0)
+			usage_error("-q QUEUE is required: the rx queue to take over");
+		if (strlen(c->ifname) >= IFNAMSIZ)
+			usage_error("interface name '%s' is too long", c->ifname);
+	}
 	if (v4 && v6)
 		usage_error("-4 and -6 exclude each other; give neither for both");
 	c->family = v4 ? AF_INET : v6 ? AF_INET6 : AF_UNSPEC;
@@ -962,9 +995,93 @@ static void check_interface(struct config *c)
 	}
 }
 
-static void check_kernel(struct io_uring *ring)
+/* Append NAME to a ", "-separated list in BUF. */
+static void list_add(char *buf, size_t len, const char *name)
 {
-	struct io_uring_probe *p = io_uring_get_probe_ring(ring);
+	size_t at = strlen(buf);
+
+	snprintf(buf + at, len - at, "%s%s", at ? ", " : "", name);
+}
+
+#define FEATURE_LIST	256
+
+/* NAME goes to what the kernel has, or to what it lacks. */
+static void feature(char *has, char *lacks, bool yes, const char *name)
+{
+	list_add(yes ? has : lacks, FEATURE_LIST, name);
+}
+
+/*
+ * What the kernel's zcrx can do (IO_URING_QUERY_ZCRX), said in words: what
+ * it has, what it lacks, and a failure for what the options need of it.
+ */
+static void check_features(struct sink *s)
+{
+	static const char *const ops[] = { "flush", "export", "arm-event",
+					   "add-area" };
+	const struct config *c = &s->cfg;
+	struct io_uring_query_zcrx *q = &s->caps;
+	char has[FEATURE_LIST] = "", lacks[FEATURE_LIST] = "";
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int i;
+	int ret;
+
+	ret = io_uring_zcrx_query(q, NULL);
+	if (ret) {
+		if (c->nodev) {
+			check_fail("the kernel cannot report its zcrx features (%s): --nodev needs ZCRX_REG_NODEV",
+				   strerror(-ret));
+			check_more("fix: boot a kernel whose zcrx answers IO_URING_QUERY_ZCRX (this project's 6.12, Linux 7.3)");
+		} else {
+			check_warn("the kernel cannot report its zcrx features (%s): no statistics of copied bytes, no buffer-starvation warnings",
+				   strerror(-ret));
+		}
+		return;
+	}
+	s->have_caps = true;
+
+	feature(has, lacks, q->register_flags & ZCRX_REG_NODEV,
+		"no-device instances (--nodev)");
+	feature(has, lacks, q->register_flags & ZCRX_REG_IMPORT,
+		"sharing (export/import)");
+	feature(has, lacks, q->area_flags & IORING_ZCRX_AREA_DMABUF,
+		"dma-buf areas");
+	feature(has, lacks, q->features & ZCRX_FEATURE_EVENT,
+		"events and statistics");
+	feature(has, lacks, q->features & ZCRX_FEATURE_RX_PAGE_SIZE,
+		"buffers above a page (-L)");
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "control op %s", ops[i]);
+		if (i >= q->nr_ctrl_opcodes)
+			list_add(lacks, sizeof(lacks), name);
+	}
+	check_ok("kernel zcrx features: %s; %u control ops", has[0] ? has : "none",
+		 q->nr_ctrl_opcodes);
+	if (lacks[0] && !checks_quiet)
+		check_more("it lacks: %s", lacks);
+
+	if (c->nodev && !(q->register_flags & ZCRX_REG_NODEV)) {
+		check_fail("--nodev needs ZCRX_REG_NODEV, which this kernel lacks");
+		check_more("fix: boot a kernel with no-device zcrx instances (this project's 6.12, Linux 7.3), or use a NIC queue (-i, -q)");
+	}
+	if (c->nodev && q->nr_ctrl_opcodes <= ZCRX_CTRL_FLUSH_RQ) {
+		check_fail("--nodev needs ZCRX_CTRL_FLUSH_RQ to return buffers, which this kernel lacks");
+	}
+	if (c->rx_buf_len && c->rx_buf_len != (unsigned int)page &&
+	    !(q->features & ZCRX_FEATURE_RX_PAGE_SIZE)) {
+		check_fail("-L %u needs buffer lengths above a page (ZCRX_FEATURE_RX_PAGE_SIZE), which this kernel lacks",
+			   c->rx_buf_len);
+		check_more("fix: drop -L");
+	}
+	if (!(q->features & ZCRX_FEATURE_EVENT))
+		check_warn("no events or statistics: copied bytes are n/a, buffer starvation goes unreported");
+}
+
+static void check_kernel(struct sink *s)
+{
+	struct io_uring_probe *p = io_uring_get_probe_ring(&s->ring);
 	struct utsname u;
 
 	if (uname(&u))
@@ -975,6 +1092,7 @@ static void check_kernel(struct io_uring *ring)
 	}
 	if (io_uring_opcode_supported(p, IORING_OP_RECV_ZC)) {
 		check_ok("kernel %s knows IORING_OP_RECV_ZC", u.release);
+		check_features(s);
 	} else {
 		check_fail("kernel %s has no io_uring zero-copy receive (IORING_OP_RECV_ZC is unknown to it)",
 			   u.release);
@@ -1013,8 +1131,12 @@ static void explain_register_error(const struct sink *s, int err)
 	const char *ifn = c->ifname;
 	unsigned int q = (unsigned int)c->queue;
 
-	fprintf(stderr, "zcrx-sink: registering queue %u of %s failed: %s (%s)\n",
-		q, ifn, strerror(-err), strerrorname_np(-err) ?: "?");
+	if (c->nodev)
+		fprintf(stderr, "zcrx-sink: registering a no-device instance failed: %s (%s)\n",
+			strerror(-err), strerrorname_np(-err) ?: "?");
+	else
+		fprintf(stderr, "zcrx-sink: registering queue %u of %s failed: %s (%s)\n",
+			q, ifn, strerror(-err), strerrorname_np(-err) ?: "?");
 	fprintf(stderr, "  likely: ");
 	switch (-err) {
 	case EPERM:
@@ -1022,6 +1144,11 @@ static void explain_register_error(const struct sink *s, int err)
 			ifn);
 		break;
 	case EINVAL:
+		if (c->nodev) {
+			fprintf(stderr, "the kernel refused a no-device instance: a kernel without\n"
+				"  ZCRX_REG_NODEV or events, or a refill ring or area it refused.\n");
+			break;
+		}
 		fprintf(stderr, "tcp-data-split is off on %s (see the checks above), or the\n"
 			"  kernel refused a parameter: -r %u refill entries, -L %u, area of %zu bytes.\n"
 			"  A kernel without zcrx also answers EINVAL to the registration.\n",
@@ -1136,6 +1263,7 @@ static int setup_zcrx(struct sink *s)
 	struct io_uring_zcrx_area_reg area_reg;
 	struct io_uring_region_desc rd;
 	struct io_uring_zcrx_ifq_reg reg;
+	struct zcrx_event_desc ev;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS, ret;
 
 	if (c->hugetlb)
@@ -1171,12 +1299,29 @@ static int setup_zcrx(struct sink *s)
 	area_reg.len = s->area_size;
 
 	memset(&reg, 0, sizeof(reg));
-	reg.if_idx = c->ifindex;
-	reg.if_rxq = (uint32_t)c->queue;
+	if (c->nodev) {
+		reg.flags = ZCRX_REG_NODEV;
+	} else {
+		reg.if_idx = c->ifindex;
+		reg.if_rxq = (uint32_t)c->queue;
+	}
 	reg.rq_entries = s->rq_entries;
 	reg.area_ptr = (uintptr_t)&area_reg;
 	reg.region_ptr = (uintptr_t)&rd;
 	reg.rx_buf_len = c->rx_buf_len;
+	/*
+	 * Statistics tell copied bytes from zero-copy ones, which no CQE can;
+	 * ALLOC_FAIL says the NIC found the area empty. Without a device
+	 * nothing allocates, so only the statistics.
+	 */
+	if (s->have_caps && (s->caps.features & ZCRX_FEATURE_EVENT)) {
+		s->stats_offset = io_uring_zcrx_stats_offset(s->rq_entries);
+		io_uring_zcrx_set_events(&reg, &ev, UD(UD_EVENT, 0),
+					 c->nodev ? 0 : 1u << ZCRX_EVENT_ALLOC_FAIL,
+					 s->stats_offset);
+		s->events = true;
+		s->starve_armed = true;
+	}
 
 	ret = io_uring_register_ifq(&s->ring, &reg);
 	if (ret) {
@@ -1262,30 +1407,17 @@ static const char *end_name(enum conn_end e)
 /*
  * Bytes the kernel delivered by copy rather than in place, or -1 if it
  * does not say. A CQE cannot tell: the copy fallback also lands in area
- * buffers. This kernel reports the count per instance in the ring's
- * fdinfo ("ZcrxID: ... copy_bytes=N"); mainline has no such line.
+ * buffers. The kernel counts them in the zcrx_stats we asked for at
+ * registration, in the refill region.
  */
 static int64_t zcrx_copy_bytes(const struct sink *s)
 {
-	char path[64], key[32], line[256];
-	int64_t copied = -1;
-	const char *p;
-	FILE *f;
+	struct zcrx_stats st;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", s->ring.ring_fd);
-	snprintf(key, sizeof(key), "Zcrx%u:", s->zcrx_id);
-	f = fopen(path, "r");
-	if (!f)
+	if (!s->events || !s->rq.ring_ptr ||
+	    io_uring_zcrx_read_stats(&s->rq, s->stats_offset, &st))
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, strlen(key)))
-			continue;
-		p = strstr(line, "copy_bytes=");
-		if (p)
-			copied = strtoll(p + strlen("copy_bytes="), NULL, 10);
-	}
-	fclose(f);
-	return copied;
+	return (int64_t)st.copy_bytes;
 }
 
 static void print_conn(struct sink *s, const struct conn *cn, enum conn_end e)
@@ -1348,9 +1480,10 @@ static void print_totals(struct sink *s)
 		else
 			printf("%" PRId64, copied);
 		printf(",\"cqes\":%" PRIu64 ",\"seconds\":%.6f,\"gbps\":%.3f"
-		       ",\"rearms\":%" PRIu64 ",\"errors\":%" PRIu64,
+		       ",\"rearms\":%" PRIu64 ",\"errors\":%" PRIu64
+		       ",\"starved\":%" PRIu64,
 		       t->cqes, ns / 1e9, gbit_per_s(t->bytes, ns), t->rearms,
-		       t->errors);
+		       t->errors, s->starved);
 		if (c->verify)
 			printf(",\"verify\":\"%s\",\"verify_failed\":%" PRIu64 "}\n",
 			       t->verify_failed ? "fail" : "ok", t->verify_failed);
@@ -1365,6 +1498,8 @@ static void print_totals(struct sink *s)
 	else
 		printf("%" PRId64, copied);
 	printf("; %" PRIu64 " errors", t->errors);
+	if (s->starved)
+		printf(", %" PRIu64 " buffer starvation warnings", s->starved);
 	if (c->verify)
 		printf(", %" PRIu64 " failed verify", t->verify_failed);
 	printf("\n");
@@ -1380,7 +1515,12 @@ static void print_ready(struct sink *s)
 		return;
 	if (c->json) {
 		printf("{\"event\":\"listening\",\"if\":");
-		json_str(stdout, c->ifname);
+		if (c->nodev)
+			printf("null");
+		else
+			json_str(stdout, c->ifname);
+		printf(",\"nodev\":%s,\"stats\":%s", c->nodev ? "true" : "false",
+		       s->events ? "true" : "false");
 		printf(",\"queue\":%lld,\"port\":%u,\"family\":\"%s\",\"zcrx_id\":%u"
 		       ",\"area_bytes\":%zu,\"rx_buf_len\":%u,\"rq_entries\":%u"
 		       ",\"cq_entries\":%u,\"mode\":\"%s\",\"budget\":%" PRIu64 "}\n",
@@ -1389,10 +1529,14 @@ static void print_ready(struct sink *s)
 		       c->budget ? "budget" : "multishot", c->budget);
 		return;
 	}
-	printf("zcrx-sink: %s queue %lld, zcrx id %u: area %zu KiB in %zu buffers of %u bytes, refill ring %u, CQ %u\n",
-	       c->ifname, c->queue, s->zcrx_id, s->area_size >> 10,
-	       s->area_size / s->buf_len, s->buf_len, s->rq_entries,
-	       c->cq_entries);
+	if (c->nodev)
+		printf("zcrx-sink: no device (--nodev: the kernel copies every byte)");
+	else
+		printf("zcrx-sink: %s queue %lld", c->ifname, c->queue);
+	printf(", zcrx id %u: area %zu KiB in %zu buffers of %u bytes, refill ring %u, CQ %u%s\n",
+	       s->zcrx_id, s->area_size >> 10, s->area_size / s->buf_len,
+	       s->buf_len, s->rq_entries, c->cq_entries,
+	       s->events ? ", statistics" : "");
 	printf("zcrx-sink: listening on port %u (%s), %s", c->port, fam,
 	       c->budget ? "budget mode" : "multishot");
 	if (c->budget)
@@ -1716,6 +1860,51 @@ static void on_recv(struct sink *s, size_t slot, const struct io_uring_cqe *cqe)
 	}
 }
 
+/*
+ * An event CQE. ALLOC_FAIL: the NIC queue wanted buffers and the area had
+ * none free. It fires once; run_once() arms it again a second later, so a
+ * starving sink warns about once a second, not once per packet.
+ */
+static void on_event(struct sink *s, const struct io_uring_cqe *cqe)
+{
+	if (cqe->res != ZCRX_EVENT_ALLOC_FAIL)
+		return;
+	s->starved++;
+	s->t_starved = now_ns();
+	s->starve_armed = false;
+	fprintf(stderr, "zcrx-sink: warn: buffer starvation: the NIC queue found no free buffer in the area (%" PRIu64 " time%s); buffers come back slower than data arrives, or -A is too small\n",
+		s->starved, s->starved == 1 ? "" : "s");
+}
+
+static void rearm_events(struct sink *s)
+{
+	int ret;
+
+	if (!s->events || s->starve_armed || s->cfg.nodev ||
+	    now_ns() - s->t_starved < 1000000000ull)
+		return;
+	ret = io_uring_zcrx_arm_event(&s->ring, s->zcrx_id,
+				      ZCRX_EVENT_ALLOC_FAIL);
+	if (ret)
+		fprintf(stderr, "zcrx-sink: cannot arm the starvation event again: %s\n",
+			strerror(-ret));
+	/* Either way: an error would repeat every pass. */
+	s->starve_armed = true;
+}
+
+/* --nodev: no device takes the refill ring, so hand it over ourselves. */
+static void flush_rq(struct sink *s)
+{
+	int ret;
+
+	if (!s->cfg.nodev || s->rq.rq_tail == s->flushed_tail)
+		return;
+	ret = io_uring_zcrx_flush_rq(&s->ring, s->zcrx_id);
+	if (ret)
+		fatal(s, "flushing the refill ring", ret);
+	s->flushed_tail = s->rq.rq_tail;
+}
+
 static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 {
 	uint32_t kind = (uint32_t)(cqe->user_data >> 32);
@@ -1729,6 +1918,9 @@ static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 		on_recv(s, slot, cqe);
 		break;
 	case UD_CANCEL:
+		break;
+	case UD_EVENT:
+		on_event(s, cqe);
 		break;
 	default:
 		fprintf(stderr, "zcrx-sink: stray completion %#llx res %d\n",
@@ -1772,6 +1964,8 @@ static int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask)
 
 	flush_held(s);
 	io_uring_zcrx_rq_commit(&s->rq);
+	flush_rq(s);
+	rearm_events(s);
 	ret = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts, waitmask);
 	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN)
 		return ret;
@@ -1782,6 +1976,7 @@ static int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask)
 	io_uring_cq_advance(&s->ring, n);
 	flush_held(s);
 	io_uring_zcrx_rq_commit(&s->rq);
+	flush_rq(s);
 	take_pending_signal();
 	return 0;
 }
@@ -1906,19 +2101,23 @@ int main(int argc, char **argv)
 	if (setup_socket(s) || setup_ring(s))
 		goto out;
 
-	if (!checks_quiet)
+	if (!checks_quiet && s->cfg.nodev)
+		fprintf(stderr, "zcrx-sink: checking a no-device instance for port %u\n",
+			s->cfg.port);
+	else if (!checks_quiet)
 		fprintf(stderr, "zcrx-sink: checking %s queue %lld for port %u\n",
 			s->cfg.ifname, s->cfg.queue, s->cfg.port);
-	check_kernel(&s->ring);
+	check_kernel(s);
 	check_privileges(s->area_size);
-	check_interface(&s->cfg);
+	if (!s->cfg.nodev)
+		check_interface(&s->cfg);
 	if (s->cfg.ifindex) {
 		unsigned int nrx = check_queue(&s->cfg);
 
 		check_data_split(&s->cfg);
 		check_steering(&s->cfg, s->family, nrx);
 	}
-	if (problems && (!s->cfg.force || !s->cfg.ifindex)) {
+	if (problems && (!s->cfg.force || (!s->cfg.ifindex && !s->cfg.nodev))) {
 		fprintf(stderr, "zcrx-sink: %d problem%s: fix %s, or pass -f to register anyway\n",
 			problems, problems == 1 ? "" : "s",
 			problems == 1 ? "it" : "them");
