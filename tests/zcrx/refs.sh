@@ -17,12 +17,14 @@
 # To give such a bug a chance to show: a 9000-byte MTU fills whole 4 KiB
 # buffers and a 1000-byte read limit, re-armed each time, hands each out
 # over 4-6 requests, so the rest of a buffer waits in the socket while
-# the receiver returns what it got; a 64-entry rx ring and a 256-buffer
-# area make a recycled buffer come back to the NIC, and be written over,
-# soon; NAPI runs on the sender's CPU (loopnic's xmit schedules it there),
-# the receiver on the other one. The refill ring is as large as it gets:
-# the kernel reads it only as the queue needs buffers, and most of what
-# -D writes is of no use to it.
+# the receiver returns what it got; a 64-entry rx ring makes a recycled
+# buffer come back to the NIC, and be written over, soon; NAPI runs on the
+# sender's CPU (loopnic's xmit schedules it there), the receiver on the
+# other one. The refill ring is as large as it gets: the kernel reads it
+# only as the queue needs buffers, and most of what -D writes is of no use
+# to it. The area (1024 buffers) is larger than what the rx ring and the
+# sockets hold (at most 512 KiB each, tcp_rmem), so the queue does not
+# run dry: a starved stream would wait on TCP's retransmit backoff.
 source "$(dirname "$0")/../lib/zcrx.sh"
 
 ktap_plan 1
@@ -30,6 +32,7 @@ zc_setup
 in_a ip link set "$LN_DEV_A" mtu 9000
 in_b ip link set "$LN_DEV_B" mtu 9000
 in_b ethtool -G "$LN_DEV_B" rx 64
+in_b sysctl -qw net.ipv4.tcp_rmem="4096 131072 524288"
 
 conns=4
 ktap_scale bytes $((32 << 20))
@@ -37,7 +40,7 @@ ZC_TX_CPU=0
 ZC_RX_CPU=1
 start=$SECONDS
 zc_run refs "$LN_NS_A" "$LN_ADDR4_B" $ZC_PORT $conns $bytes \
-	-D -B 1000 -A 1M -r 32768
+	-D -B 1000 -A 4M -r 32768
 rc=$?
 refs=$(grep '^refs:' "$zc_tmp/refs")
 ktap_info "${refs:-no refs line}; took $((SECONDS - start)) s"
