@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcrx_reg: IORING_REGISTER_ZCRX_IFQ held to the registration rules of the
- * zcrx user ABI, revision 2 (zcrx-abi.md, sections 3 to 5), one KTAP case
- * per rule.
+ * zcrx user ABI, revision 2 (zcrx-abi.md, sections 3 to 5, and the event
+ * descriptor of section 9), one KTAP case per rule. What ZCRX_REG_IMPORT
+ * and ZCRX_REG_NODEV do is tests/tools/zcrx_ctl's; here they are only
+ * flags that come with rules of their own.
  *
  *   zcrx_reg -i IF -q QUEUE -Q QUEUE2 [-s SPLIT_OFF_IF]
  *
@@ -75,6 +77,7 @@ struct reg {
 	struct io_uring_zcrx_ifq_reg ifq;
 	struct io_uring_zcrx_area_reg area;
 	struct io_uring_region_desc rd;
+	struct zcrx_event_desc ev;	/* event_desc points here once set */
 	void *arg;		/* what the syscall gets, &ifq unless moved */
 	unsigned int nr_args;
 	void *area_mem;
@@ -367,8 +370,11 @@ static void report_errno(const char *rule, int ret, const int *errs,
 
 /* Errno cases: one broken rule each, or two for the order of the checks */
 
-/* Set one field of one of the three structs (little-endian: low bytes). */
-enum part { PART_IFQ, PART_AREA, PART_REGION };
+/*
+ * Set one field of one of the four structs (little-endian: low bytes). A
+ * poke of the event descriptor makes ifq_reg.event_desc point to it.
+ */
+enum part { PART_IFQ, PART_AREA, PART_REGION, PART_EVENT };
 
 struct poke {
 	enum part part;
@@ -380,6 +386,7 @@ struct poke {
 #define POKE_IFQ(f, v)	{ PART_IFQ, FIELD(io_uring_zcrx_ifq_reg, f), v }
 #define POKE_AREA(f, v)	{ PART_AREA, FIELD(io_uring_zcrx_area_reg, f), v }
 #define POKE_RD(f, v)	{ PART_REGION, FIELD(io_uring_region_desc, f), v }
+#define POKE_EV(f, v)	{ PART_EVENT, FIELD(zcrx_event_desc, f), v }
 
 static void poke(struct reg *r, const struct poke *p)
 {
@@ -387,10 +394,14 @@ static void poke(struct reg *r, const struct poke *p)
 		[PART_IFQ] = &r->ifq,
 		[PART_AREA] = &r->area,
 		[PART_REGION] = &r->rd,
+		[PART_EVENT] = &r->ev,
 	};
 
-	if (p->size)
-		memcpy((char *)base[p->part] + p->off, &p->val, p->size);
+	if (!p->size)
+		return;
+	memcpy((char *)base[p->part] + p->off, &p->val, p->size);
+	if (p->part == PART_EVENT)
+		r->ifq.event_desc = (uintptr_t)&r->ev;
 }
 
 /*
@@ -444,22 +455,70 @@ static void region_ptr_unmapped(struct reg *r)
 	r->ifq.region_ptr = (uintptr_t)unmapped_address();
 }
 
-/*
- * struct zcrx_event_desc (ABI section 9) is not in our headers yet: 96
- * bytes, u32 type_mask at byte 8. One that would be valid, and one with a
- * type bit no ABI revision defines.
- */
-static uint64_t event_desc_mem[12];
-static uint64_t event_desc_bad_type[12] = { 0, 1ULL << 2 };
+/* The event descriptor (ABI section 9) */
 
-static void event_desc_valid(struct reg *r)
+static void event_desc_unmapped(struct reg *r)
 {
-	r->ifq.event_desc = (uintptr_t)event_desc_mem;
+	r->ifq.event_desc = (uintptr_t)unmapped_address();
 }
 
+/* A descriptor valid but for a type bit no ABI revision defines */
 static void event_desc_undefined_type(struct reg *r)
 {
-	r->ifq.event_desc = (uintptr_t)event_desc_bad_type;
+	r->ev.type_mask = 1U << 2;
+	r->ifq.event_desc = (uintptr_t)&r->ev;
+}
+
+/* The end of the refill entries, where stats may start */
+static uint64_t rq_end(const struct reg *r)
+{
+	return LIBURING_ZCRX_RQ_HDR_SIZE +
+	       (uint64_t)r->ifq.rq_entries * sizeof(struct io_uring_zcrx_rqe);
+}
+
+static void stats_at(struct reg *r, uint64_t off)
+{
+	r->ev.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	r->ev.stats_offset = off;
+	r->ifq.event_desc = (uintptr_t)&r->ev;
+}
+
+static void stats_unaligned(struct reg *r)
+{
+	stats_at(r, rq_end(r) + 4);
+}
+
+static void stats_in_entries(struct reg *r)
+{
+	stats_at(r, LIBURING_ZCRX_RQ_HDR_SIZE + 16);
+}
+
+static void stats_unaligned_in_entries(struct reg *r)
+{
+	stats_at(r, LIBURING_ZCRX_RQ_HDR_SIZE + 20);
+}
+
+/* The stats' first half over the last entry */
+static void stats_over_last_entry(struct reg *r)
+{
+	stats_at(r, rq_end(r) - 8);
+}
+
+/* The stats' second half past the region */
+static void stats_straddling_end(struct reg *r)
+{
+	stats_at(r, r->rd.size - 8);
+}
+
+static void stats_past_region(struct reg *r)
+{
+	stats_at(r, r->rd.size);
+}
+
+/* Where offset + 16 would wrap */
+static void stats_at_u64_max(struct reg *r)
+{
+	stats_at(r, UINT64_MAX & ~7ULL);
 }
 
 static void area_addr_unaligned(struct reg *r)
@@ -677,10 +736,13 @@ static const struct errno_case errno_cases[] = {
 	{ "ifq_reg.flags with a bit the ABI does not define (1 << 2)",
 	  .poke = POKE_IFQ(flags, ZCRX_REG_UNDEFINED_FLAG),
 	  .errs = { EINVAL } },
-	{ "ifq_reg.flags ZCRX_REG_IMPORT (sharing comes with a later issue)",
+	{ "ifq_reg.flags ZCRX_REG_IMPORT with if_rxq, rq_entries, area_ptr and region_ptr set (must be 0)",
 	  .poke = POKE_IFQ(flags, ZCRX_REG_IMPORT), .errs = { EINVAL } },
-	{ "ifq_reg.flags ZCRX_REG_NODEV (comes with a later issue)",
+	{ "ifq_reg.flags ZCRX_REG_NODEV with the device's if_idx and if_rxq (must be 0)",
 	  .poke = POKE_IFQ(flags, ZCRX_REG_NODEV), .errs = { EINVAL } },
+	{ "ifq_reg.flags ZCRX_REG_IMPORT | ZCRX_REG_NODEV",
+	  .poke = POKE_IFQ(flags, ZCRX_REG_IMPORT | ZCRX_REG_NODEV),
+	  .errs = { EINVAL } },
 	{ "order: ifq_reg.__resv[0] non-zero, region_ptr to unmapped memory",
 	  .poke = POKE_IFQ(__resv[0], 1), .mutate = region_ptr_unmapped,
 	  .errs = { EINVAL } },
@@ -706,10 +768,25 @@ static const struct errno_case errno_cases[] = {
 	/* step 6: the area struct, then the event descriptor */
 	{ "area_ptr to unmapped memory", .mutate = area_ptr_unmapped,
 	  .errs = { EFAULT } },
-	{ "event_desc to a zeroed descriptor (events come with a later issue)",
-	  .mutate = event_desc_valid, .errs = { EINVAL } },
-	{ "order: area_ptr to unmapped memory, event_desc set",
-	  .mutate = area_ptr_unmapped, .mutate2 = event_desc_valid,
+	{ "event_desc to unmapped memory", .mutate = event_desc_unmapped,
+	  .errs = { EFAULT } },
+	{ "event_desc.type_mask with the undefined bit 1 << 2",
+	  .poke = POKE_EV(type_mask, 1U << 2), .errs = { EINVAL } },
+	{ "event_desc.type_mask with bit 31",
+	  .poke = POKE_EV(type_mask, 1U << 31), .errs = { EINVAL } },
+	{ "event_desc.flags with the undefined bit 1 << 1",
+	  .poke = POKE_EV(flags, 1U << 1), .errs = { EINVAL } },
+	{ "event_desc.stats_offset set without ZCRX_EVENT_DESC_FLAG_STATS",
+	  .poke = POKE_EV(stats_offset, 4096 - 16), .errs = { EINVAL } },
+	{ "event_desc.__resv2[0] non-zero", .poke = POKE_EV(__resv2[0], 1),
+	  .errs = { EINVAL } },
+	{ "event_desc.__resv2[8] non-zero", .poke = POKE_EV(__resv2[8], 1),
+	  .errs = { EINVAL } },
+	{ "order: rq_entries 0, event_desc to unmapped memory",
+	  .poke = POKE_IFQ(rq_entries, 0), .mutate = event_desc_unmapped,
+	  .errs = { EINVAL } },
+	{ "order: area_ptr to unmapped memory, event_desc with an undefined type bit",
+	  .mutate = area_ptr_unmapped, .mutate2 = event_desc_undefined_type,
 	  .errs = { EFAULT } },
 	{ "order: area_ptr to unmapped memory, region flags with an undefined bit",
 	  .poke = POKE_RD(flags, 1U << 1), .mutate = area_ptr_unmapped,
@@ -717,6 +794,9 @@ static const struct errno_case errno_cases[] = {
 	{ "order: event_desc with an undefined type bit, if_idx of no device",
 	  .poke = POKE_IFQ(if_idx, NO_DEVICE),
 	  .mutate = event_desc_undefined_type, .errs = { EINVAL } },
+	{ "order: event_desc to unmapped memory, region flags with an undefined bit",
+	  .poke = POKE_RD(flags, 1U << 1), .mutate = event_desc_unmapped,
+	  .errs = { EFAULT } },
 
 	/* step 7: the region (section 5, in its order) */
 	{ "region flags with an undefined bit (1 << 1)",
@@ -767,6 +847,34 @@ static const struct errno_case errno_cases[] = {
 	{ "order: kernel region of 2^31 pages, if_idx of no device",
 	  .poke = POKE_IFQ(if_idx, NO_DEVICE),
 	  .mutate = kernel_region_2g_pages, .errs = { E2BIG } },
+
+	/* step 7: where the stats go (section 9), after the region */
+	{ "stats_offset not 8-aligned (4 past the entries)",
+	  .mutate = stats_unaligned, .errs = { EINVAL } },
+	{ "stats_offset inside the refill entries", .mutate = stats_in_entries,
+	  .errs = { ERANGE } },
+	{ "stats_offset over the last refill entry",
+	  .mutate = stats_over_last_entry, .errs = { ERANGE } },
+	{ "stats_offset 8 bytes before the region's end (the stats run past it)",
+	  .mutate = stats_straddling_end, .errs = { ERANGE } },
+	{ "stats_offset the region's size", .mutate = stats_past_region,
+	  .errs = { ERANGE } },
+	{ "stats_offset 2^64 - 8", .mutate = stats_at_u64_max,
+	  .errs = { ERANGE } },
+	{ "order: stats_offset not 8-aligned and inside the entries",
+	  .mutate = stats_unaligned_in_entries, .errs = { EINVAL } },
+	{ "order: region flags with an undefined bit, stats_offset past the region",
+	  .poke = POKE_RD(flags, 1U << 1), .mutate = stats_past_region,
+	  .errs = { EINVAL } },
+	{ "order: user region memory unmapped, stats_offset past the region",
+	  .mutate = user_region_unmapped, .mutate2 = stats_past_region,
+	  .errs = { EFAULT } },
+	{ "order: stats_offset past the region, if_idx of no device",
+	  .poke = POKE_IFQ(if_idx, NO_DEVICE), .mutate = stats_past_region,
+	  .errs = { ERANGE } },
+	{ "order: stats_offset past the region, area len 0",
+	  .poke = POKE_AREA(len, 0), .mutate = stats_past_region,
+	  .errs = { ERANGE } },
 
 	/* step 7: the device */
 	{ "if_idx of no device", .poke = POKE_IFQ(if_idx, NO_DEVICE),
@@ -1676,6 +1784,46 @@ out:
 	reg_free(&r);
 }
 
+/* Event descriptors that register: zeroed, and stats at either end */
+static void test_event_desc_ok(void)
+{
+	static const char *const what[] = {
+		"event_desc to a zeroed descriptor: registered",
+		"event_desc in read-only memory (only read): registered",
+		"stats right behind the refill entries: registered",
+		"stats in the region's last 16 bytes: registered",
+	};
+	struct io_uring ring;
+	struct reg r;
+	unsigned int i;
+	void *ro;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(what); i++) {
+		ring_open(&ring, RING_FLAGS);
+		reg_init(&r, cfg.queue, AREA_PAGES);
+		r.ev.user_data = 0x1234;
+		r.ev.type_mask = i ? 3 : 0;
+		r.ifq.event_desc = (uintptr_t)&r.ev;
+		if (i == 1) {
+			ro = reg_read_only_copy(&r, &r.ev, sizeof(r.ev));
+			r.ifq.event_desc = (uintptr_t)ro;
+		} else if (i == 2) {
+			stats_at(&r, rq_end(&r));
+		} else if (i == 3) {
+			stats_at(&r, r.rd.size - sizeof(struct zcrx_stats));
+		}
+		ret = reg_register(&ring, &r);
+		if (ret)
+			ksft_print_msg("got %s\n", errname(ret, (char[32]){ 0 },
+							   32));
+		result(!ret, "%s (stats_offset %llu)", what[i],
+		       (unsigned long long)r.ev.stats_offset);
+		io_uring_queue_exit(&ring);
+		reg_free(&r);
+	}
+}
+
 static void test_user_region(void)
 {
 	struct io_uring ring;
@@ -1847,6 +1995,7 @@ static const struct scenario scenarios[] = {
 	{ test_region_read_only, 2 },
 	{ test_queue_taken, 2 },
 	{ test_split_off, 3 },
+	{ test_event_desc_ok, 4 },
 	{ test_kernel_region, 6 },
 	{ test_user_region, 1 },
 	{ test_two_instances, 1 },

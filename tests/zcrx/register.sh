@@ -11,7 +11,7 @@
 source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/loopnic.sh"
 
-ZCRX_REG=$LN_BIN/tools/zcrx_reg
+ZCRX_REG=${ZCRX_TOOLS:-$LN_BIN/tools}/zcrx_reg
 QUEUES=3
 SPLIT_OFF_ID=$((LN_ID + 1))
 SPLIT_OFF_A=lnc0
