@@ -7,6 +7,7 @@
  * each printing KTAP:
  *
  *   zcrx_ctl query  -i IF -q QUEUE
+ *   zcrx_ctl ctrl   -i IF -q QUEUE
  *
  * IF has tcp-data-split on (for query: off, nothing binds) and QUEUE is
  * one of its rx queues nothing else uses; the NIC steers PORT (and, for
@@ -205,6 +206,17 @@ static void *unmapped_address(void)
 	return p;
 }
 
+/* A copy of @len bytes at @src on a read-only page of its own. */
+static void *read_only_copy(const void *src, size_t len)
+{
+	void *p = xmap(page_size, PROT_READ | PROT_WRITE);
+
+	memcpy(p, src, len);
+	if (mprotect(p, page_size, PROT_READ))
+		ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
+	return p;
+}
+
 /* The raw syscall: liburing would not let the arguments be wrong. */
 static int sys_register(int fd, unsigned int op, void *arg, unsigned int nr)
 {
@@ -226,6 +238,30 @@ static int ctrl(int ring_fd, uint32_t id, uint32_t op, struct zcrx_ctrl *c)
 	return ctrl_raw(ring_fd, c, 0);
 }
 
+static int flush_rq(int ring_fd, uint32_t id)
+{
+	struct zcrx_ctrl c = { 0 };
+
+	return ctrl(ring_fd, id, ZCRX_CTRL_FLUSH_RQ, &c);
+}
+
+static int arm_event(int ring_fd, uint32_t id, uint32_t type)
+{
+	struct zcrx_ctrl c = { .zc_arm_event.event_type = type };
+
+	return ctrl(ring_fd, id, ZCRX_CTRL_ARM_EVENT, &c);
+}
+
+/* EXPORT: the new fd, or -errno */
+static int export(int ring_fd, uint32_t id)
+{
+	struct zcrx_ctrl c = { 0 };
+	int ret;
+
+	ret = ctrl(ring_fd, id, ZCRX_CTRL_EXPORT, &c);
+	return ret ? ret : (int)c.zc_export.zcrx_fd;
+}
+
 static void ring_open(struct io_uring *ring, unsigned int flags)
 {
 	struct io_uring_params p = { .flags = flags };
@@ -235,6 +271,63 @@ static void ring_open(struct io_uring *ring, unsigned int flags)
 	if (ret)
 		ksft_exit_fail_msg("io_uring_queue_init_params(0x%x): %s\n",
 				   flags, strerror(-ret));
+}
+
+/* Open file descriptors of this process */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		ksft_exit_fail_msg("/proc/self/fd: %s\n", strerror(errno));
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static int drop_effective_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Run @fn(@res, @arg) in a child that fills @nr int results, for cases
+ * that change credentials. They come back in @res.
+ */
+static void in_child(void (*fn)(int32_t *res, void *arg), void *arg,
+		     int32_t *res, int nr)
+{
+	int32_t *shared = xmap_shared(page_size);
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < nr; i++)
+		shared[i] = CHILD_DIED;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!pid) {
+		fn(shared, arg);
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	memcpy(res, shared, nr * sizeof(*res));
+	munmap(shared, page_size);
 }
 
 /* An instance and its refill ring */
@@ -355,6 +448,46 @@ static int inst_register(int ring_fd, struct inst *in,
 	return 0;
 }
 
+/*
+ * Import the instance behind @export_fd into @ring_fd: same area (@src's
+ * memory, which the caller shares) and refill ring, mapped through this
+ * ring at its own id. Returns 0 or the registration's -errno.
+ */
+static int inst_import(int ring_fd, struct inst *in, int export_fd,
+		       const struct inst *src)
+{
+	int ret;
+
+	memset(in, 0, sizeof(*in));
+	in->ring_fd = ring_fd;
+	in->reg.flags = ZCRX_REG_IMPORT;
+	in->reg.if_idx = export_fd;
+	ret = sys_register(ring_fd, IORING_REGISTER_ZCRX_IFQ, &in->reg, 1);
+	if (ret)
+		return ret;
+	in->id = in->reg.zcrx_id;
+	in->area = src->area;
+	in->area_len = src->area_len;
+	in->rq_entries = src->rq_entries;
+	in->region_len = src->region_len;
+	in->region = mmap(NULL, in->region_len, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_POPULATE, ring_fd,
+			  ZCRX_REGION_OFF(in->id));
+	if (in->region == MAP_FAILED) {
+		ksft_print_msg("mmap(importing ring, %#llx): %s\n",
+			       (unsigned long long)ZCRX_REGION_OFF(in->id),
+			       strerror(errno));
+		in->region = NULL;
+		return 0;
+	}
+	in->region_kernel = true;
+	inst_map_rq(in);
+	if (src->stats)
+		in->stats = (void *)((char *)in->region +
+				     ((char *)src->stats - (char *)src->region));
+	return 0;
+}
+
 /* Unmap what inst_register() or inst_import() mapped; the ring stays. */
 static void inst_unmap(struct inst *in)
 {
@@ -363,6 +496,272 @@ static void inst_unmap(struct inst *in)
 	if (in->area && in->area_owned)
 		munmap(in->area, in->area_len);
 	memset(in, 0, sizeof(*in));
+}
+
+static uint32_t rq_head(const struct inst *in)
+{
+	return __atomic_load_n(in->khead, __ATOMIC_ACQUIRE);
+}
+
+static uint32_t rq_tail(const struct inst *in)
+{
+	return __atomic_load_n(in->ktail, __ATOMIC_ACQUIRE);
+}
+
+/* Write entry @e at the tail, publish it; false if the ring is full. */
+static bool rq_push_rqe(struct inst *in, const struct io_uring_zcrx_rqe *e)
+{
+	uint32_t tail, head;
+	bool ok = false;
+
+	if (in->lock)
+		pthread_spin_lock(in->lock);
+	/* ours alone to write, or under the lock: the region has the truth */
+	tail = *in->ktail;
+	head = rq_head(in);
+	if (tail - head < in->rq_entries) {
+		in->rqes[tail & (in->rq_entries - 1)] = *e;
+		__atomic_store_n(in->ktail, tail + 1, __ATOMIC_RELEASE);
+		in->pushed++;
+		ok = true;
+	}
+	if (in->lock)
+		pthread_spin_unlock(in->lock);
+	return ok;
+}
+
+static bool rq_push(struct inst *in, uint64_t off, uint32_t len)
+{
+	struct io_uring_zcrx_rqe e = { .off = off, .len = len };
+
+	return rq_push_rqe(in, &e);
+}
+
+/* TCP */
+
+/* A connected TCP pair over lo: *rx is the accepted end. */
+static void tcp_pair(int *rx, int *tx)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int lfd;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&a, &alen))
+		ksft_exit_fail_msg("listener: %s\n", strerror(errno));
+	*tx = socket(AF_INET, SOCK_STREAM, 0);
+	if (*tx < 0 || connect(*tx, (struct sockaddr *)&a, sizeof(a)))
+		ksft_exit_fail_msg("connect: %s\n", strerror(errno));
+	*rx = accept(lfd, NULL, NULL);
+	if (*rx < 0)
+		ksft_exit_fail_msg("accept: %s\n", strerror(errno));
+	close(lfd);
+}
+
+/* Write @len bytes of the pattern from stream offset @off; false on error */
+static bool write_pattern(int fd, uint64_t off, uint64_t len)
+{
+	static uint8_t buf[1 << 16];
+	uint64_t end = off + len;
+
+	while (off < end) {
+		size_t n = end - off < sizeof(buf) ? end - off : sizeof(buf);
+		ssize_t ret;
+
+		pattern_fill(buf, off, n);
+		ret = write(fd, buf, n);
+		if (ret <= 0)
+			return false;
+		off += ret;
+	}
+	return true;
+}
+
+/*
+ * Senders are this program again (mode "send"), exec()ed in a child: a
+ * plain fork() would keep the mappings of every ring of the parent, and
+ * with them the rings, alive for as long as the sender runs.
+ */
+static pid_t spawn_sender(char **argv, int keep_fd)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!pid) {
+		if (keep_fd > 3)
+			close_range(3, keep_fd - 1, 0);
+		close_range(keep_fd >= 3 ? keep_fd + 1 : 3, ~0U, 0);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * A child writing @len bytes of the pattern to @fd, then closing it; the
+ * caller's copy of @fd is closed here. Returns the child's pid.
+ */
+static pid_t send_fd(int fd, uint64_t len)
+{
+	char fds[16], lens[32];
+	char *argv[] = { "zcrx_ctl", "send", "-f", fds, "-b", lens, NULL };
+	pid_t pid;
+
+	snprintf(fds, sizeof(fds), "%d", fd);
+	snprintf(lens, sizeof(lens), "%llu", (unsigned long long)len);
+	pid = spawn_sender(argv, fd);
+	close(fd);
+	return pid;
+}
+
+/* One connection from the peer's namespace to cfg.addr:@port, or -1 */
+static int peer_connect(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+	long end = now_ms() + WAIT_MS;
+	int fd;
+
+	if (inet_pton(AF_INET, cfg.addr, &a.sin_addr) != 1)
+		return -1;
+	for (;;) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			return -1;
+		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			return fd;
+		close(fd);
+		if (errno != ECONNREFUSED || now_ms() > end)
+			return -1;
+		usleep(20000);
+	}
+}
+
+/*
+ * One corked stream: TCP sends only full segments until the end, so a
+ * stream of a multiple of the MSS is nothing but full segments. Small
+ * ones would not stay in frags: TCP condenses a short payload into the
+ * skb's linear part (skb_condense()), which the copy statistics do not
+ * count.
+ */
+static int send_corked(int port, uint64_t len)
+{
+	int fd = peer_connect(port), one = 1, zero = 0;
+
+	if (fd < 0)
+		return 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
+	if (!write_pattern(fd, 0, len))
+		return 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
+	return close(fd) ? 1 : 0;
+}
+
+/* Mode "send": what send_fd() and send_streams() run */
+static int sender_main(int fd, int port, int conns, uint64_t len)
+{
+	pid_t kids[64];
+	int i, status, bad = 0;
+
+	if (fd >= 0)
+		return write_pattern(fd, 0, len) && !close(fd) ? 0 : 1;
+
+	fd = open(cfg.netns, O_RDONLY);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "zcrx_ctl: netns %s: %s\n", cfg.netns,
+			strerror(errno));
+		return 2;
+	}
+	close(fd);
+	for (i = 0; i < conns && i < 64; i++) {
+		kids[i] = fork();
+		if (!kids[i])
+			_exit(send_corked(port, len));
+	}
+	for (i = 0; i < conns && i < 64; i++)
+		if (waitpid(kids[i], &status, 0) != kids[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	return bad ? 1 : 0;
+}
+
+/* A child's exit status, 0 for a clean exit 0 */
+static int reap_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/* Receiving: multishot RECV_ZC on connections, every byte checked */
+
+struct conn {
+	int fd;
+	uint64_t bytes;		/* in data completions so far */
+	uint64_t bad;		/* bytes that do not match the pattern */
+	int64_t first_bad;
+	unsigned int cqes;
+	int res;		/* of the last completion without F_MORE */
+	bool armed;
+	bool done;		/* ended: EOF or an error to give up on */
+	unsigned int enomem;	/* requests that ended with -ENOMEM */
+	unsigned int enospc;	/* and with -ENOSPC (re-armed at once) */
+};
+
+struct held {
+	uint64_t off;
+	uint32_t len;
+};
+
+struct rx {
+	struct io_uring *ring;
+	struct inst *in;
+	struct conn *c;
+	int n;
+	bool hold;		/* keep every buffer until rx_give_back() */
+	struct held *held;	/* buffers not returned yet */
+	size_t nheld, cap;
+	unsigned int events[2];	/* event CQEs, per type */
+	unsigned int ev_bad;	/* event CQEs of a wrong shape */
+	unsigned int stray;	/* completions nobody asked for */
+	unsigned int data_cqes;
+	unsigned int bad_off;	/* data CQEs pointing outside the area */
+	unsigned int mid_buf;	/* data CQEs not at a buffer's start */
+	unsigned int big;	/* data CQEs of more than a page */
+	uint64_t bytes;
+};
+
+static void rx_init(struct rx *rx, struct io_uring *ring, struct inst *in,
+		    struct conn *c, int n)
+{
+	int i;
+
+	memset(rx, 0, sizeof(*rx));
+	rx->ring = ring;
+	rx->in = in;
+	rx->c = c;
+	rx->n = n;
+	for (i = 0; i < n; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].fd = -1;
+		c[i].first_bad = -1;
+	}
+}
+
+static void rx_free(struct rx *rx)
+{
+	free(rx->held);
+	rx->held = NULL;
+	rx->nheld = rx->cap = 0;
 }
 
 static struct io_uring_sqe *get_sqe(struct io_uring *ring)
@@ -376,6 +775,176 @@ static struct io_uring_sqe *get_sqe(struct io_uring *ring)
 	if (!sqe)
 		ksft_exit_fail_msg("no sqe\n");
 	return sqe;
+}
+
+/* A multishot RECV_ZC without a read limit on connection @i */
+static void rx_arm(struct rx *rx, int i)
+{
+	struct io_uring_sqe *sqe = get_sqe(rx->ring);
+
+	io_uring_prep_recv_zc(sqe, rx->c[i].fd, rx->in->id, 0);
+	sqe->user_data = i;
+	rx->c[i].armed = true;
+	io_uring_submit(rx->ring);
+}
+
+static void rx_keep(struct rx *rx, uint64_t off, uint32_t len)
+{
+	if (rx->nheld == rx->cap) {
+		rx->cap = rx->cap ? 2 * rx->cap : 1024;
+		rx->held = realloc(rx->held, rx->cap * sizeof(*rx->held));
+		if (!rx->held)
+			ksft_exit_fail_msg("out of memory\n");
+	}
+	rx->held[rx->nheld++] = (struct held){ off, len };
+}
+
+/* Return kept buffers while the refill ring has room; how many are left */
+static size_t rx_give_back(struct rx *rx)
+{
+	size_t i = 0;
+
+	while (i < rx->nheld &&
+	       rq_push(rx->in, rx->held[i].off, rx->held[i].len))
+		i++;
+	memmove(rx->held, rx->held + i, (rx->nheld - i) * sizeof(*rx->held));
+	rx->nheld -= i;
+	return rx->nheld;
+}
+
+static void rx_event(struct rx *rx, const struct io_uring_cqe *cqe)
+{
+	const uint64_t *big = (const uint64_t *)(cqe + 1);
+
+	if (cqe->res >= 0 && cqe->res < 2 && !cqe->flags && !big[0] &&
+	    !big[1]) {
+		rx->events[cqe->res]++;
+		return;
+	}
+	ksft_print_msg("event CQE res %d flags %#x big %#llx %#llx\n",
+		       cqe->res, cqe->flags, (unsigned long long)big[0],
+		       (unsigned long long)big[1]);
+	rx->ev_bad++;
+}
+
+static void rx_data(struct rx *rx, struct conn *c,
+		    const struct io_uring_cqe *cqe)
+{
+	uint64_t off = io_uring_zcrx_cqe(cqe)->off;
+	uint64_t at = off & ~IORING_ZCRX_AREA_MASK;
+
+	c->cqes++;
+	rx->data_cqes++;
+	if (cqe->res <= 0 || off >> IORING_ZCRX_AREA_SHIFT ||
+	    at + cqe->res > rx->in->area_len ||
+	    io_uring_zcrx_cqe(cqe)->__pad) {
+		if (!rx->bad_off++)
+			ksft_print_msg("data CQE res %d off %#llx\n", cqe->res,
+				       (unsigned long long)off);
+		return;
+	}
+	rx->mid_buf += !!(at % page_size);
+	rx->big += cqe->res > (int)page_size;
+	c->bad += pattern_check(rx->in->area + at, c->bytes, cqe->res,
+				&c->first_bad);
+	c->bytes += cqe->res;
+	rx->bytes += cqe->res;
+	if (rx->hold || rx->nheld || !rq_push(rx->in, off, cqe->res))
+		rx_keep(rx, off, cqe->res);
+}
+
+static void rx_cqe(struct rx *rx, const struct io_uring_cqe *cqe)
+{
+	struct conn *c;
+
+	if (cqe->user_data == EV_USER_DATA) {
+		rx_event(rx, cqe);
+		return;
+	}
+	if (cqe->user_data >= (uint64_t)rx->n) {
+		rx->stray++;
+		return;
+	}
+	c = &rx->c[cqe->user_data];
+	if (cqe->flags & IORING_CQE_F_MORE) {
+		rx_data(rx, c, cqe);
+		return;
+	}
+	c->armed = false;
+	c->res = cqe->res;
+	if (cqe->res == -ENOSPC) {
+		c->enospc++;
+		rx_arm(rx, cqe->user_data);
+	} else if (cqe->res == -ENOMEM) {
+		c->enomem++;
+	} else {
+		c->done = true;
+	}
+}
+
+/* Handle every completion there is; how many */
+static unsigned int rx_process(struct rx *rx)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+
+	io_uring_for_each_cqe(rx->ring, head, cqe) {
+		rx_cqe(rx, cqe);
+		n++;
+	}
+	io_uring_cq_advance(rx->ring, n);
+	if (!rx->hold && rx->nheld)
+		rx_give_back(rx);
+	return n;
+}
+
+/* Wait up to @ms for completions and handle them; false if none came */
+static bool rx_wait(struct rx *rx, int ms)
+{
+	struct __kernel_timespec ts = { .tv_sec = ms / 1000,
+					.tv_nsec = (ms % 1000) * 1000000L };
+	struct io_uring_cqe *cqe;
+
+	if (rx_process(rx))
+		return true;
+	if (io_uring_wait_cqe_timeout(rx->ring, &cqe, &ts))
+		return false;
+	rx_process(rx);
+	return true;
+}
+
+/* Every connection got exactly @bytes, matching, and ended with EOF */
+static bool rx_ok(const struct rx *rx, uint64_t bytes)
+{
+	bool ok = !rx->bad_off && !rx->ev_bad && !rx->stray;
+	int i;
+
+	for (i = 0; i < rx->n; i++) {
+		const struct conn *c = &rx->c[i];
+
+		if (c->done && !c->res && c->bytes == bytes && !c->bad)
+			continue;
+		ksft_print_msg("conn %d: done %d res %d, %llu bytes of %llu, %llu bad from %lld\n",
+			       i, c->done, c->res,
+			       (unsigned long long)c->bytes,
+			       (unsigned long long)bytes,
+			       (unsigned long long)c->bad,
+			       (long long)c->first_bad);
+		ok = false;
+	}
+	if (rx->bad_off || rx->ev_bad || rx->stray)
+		ksft_print_msg("%u CQEs outside the area, %u bad event CQEs, %u stray\n",
+			       rx->bad_off, rx->ev_bad, rx->stray);
+	return ok;
+}
+
+static void rx_close(struct rx *rx)
+{
+	int i;
+
+	for (i = 0; i < rx->n; i++)
+		if (rx->c[i].fd >= 0)
+			close(rx->c[i].fd);
 }
 
 /* query: IORING_REGISTER_QUERY (ABI §10) */
@@ -921,6 +1490,793 @@ static void mode_query(void)
 	io_uring_queue_exit(&ring);
 }
 
+/* ctrl: IORING_REGISTER_ZCRX_CTRL and importing (ABI §8, §9) */
+
+static void must_register(struct io_uring *ring, struct inst *in,
+			  const struct inst_opts *o)
+{
+	int ret = inst_register(ring->ring_fd, in, o);
+
+	if (ret)
+		ksft_exit_fail_msg("%s registration: %s\n",
+				   o->nodev ? "NODEV" : "device", ERRNAME(ret));
+}
+
+static void nodev_inst(struct io_uring *ring, struct inst *in, size_t pages,
+		       unsigned int rq_entries, const struct zcrx_event_desc *ev)
+{
+	struct inst_opts o = { .nodev = true, .area_pages = pages,
+			       .rq_entries = rq_entries, .ev = ev };
+
+	must_register(ring, in, &o);
+}
+
+static void dev_inst(struct io_uring *ring, struct inst *in, size_t pages,
+		     unsigned int rq_entries, const struct zcrx_event_desc *ev)
+{
+	struct inst_opts o = { .queue = cfg.queue, .area_pages = pages,
+			       .rq_entries = rq_entries, .ev = ev };
+
+	must_register(ring, in, &o);
+}
+
+/* nr_ctrl_opcodes of IO_URING_QUERY_ZCRX */
+static uint32_t query_nr_ctrl(void)
+{
+	struct io_uring_query_zcrx q = { 0 };
+	struct io_uring_query_hdr h = {
+		.query_op = IO_URING_QUERY_ZCRX,
+		.query_data = (uintptr_t)&q,
+		.size = sizeof(q),
+	};
+
+	if (query(-1, &h) || h.result)
+		return 0;
+	return q.nr_ctrl_opcodes;
+}
+
+static void test_envelope(void)
+{
+	struct io_uring ring, empty;
+	struct zcrx_ctrl c = { 0 }, *ro;
+	struct io_uring_zcrx_area_reg area = { 0 };
+	uint32_t nr_ctrl = query_nr_ctrl();
+	void *mem;
+	struct inst in;
+	int fd, ret;
+
+	ring_open(&ring, RING_FLAGS);
+	ring_open(&empty, RING_FLAGS);
+	nodev_inst(&ring, &in, 4, 64, NULL);
+	fd = ring.ring_fd;
+
+	c.op = ZCRX_CTRL_FLUSH_RQ;
+	expect("ctrl: nr_args 1", ctrl_raw(fd, &c, 1), EINVAL);
+	expect("ctrl: the struct at unmapped memory",
+	       ctrl_raw(fd, unmapped_address(), 0), EFAULT);
+	expect("ctrl: the struct at NULL", ctrl_raw(fd, NULL, 0), EFAULT);
+	c.__resv[0] = 1;
+	expect("ctrl: __resv[0] non-zero", ctrl_raw(fd, &c, 0), EFAULT);
+	c.__resv[0] = 0;
+	c.__resv[1] = 1;
+	expect("ctrl: __resv[1] non-zero", ctrl_raw(fd, &c, 0), EFAULT);
+	c.__resv[1] = 0;
+	expect("ctrl: zcrx_id 1, the ring has only 0",
+	       ctrl(fd, 1, ZCRX_CTRL_FLUSH_RQ, &c), ENXIO);
+	expect("ctrl: zcrx_id 0xffffffff",
+	       ctrl(fd, UINT32_MAX, ZCRX_CTRL_FLUSH_RQ, &c), ENXIO);
+	expect("ctrl: zcrx_id 0 on a ring without instances",
+	       ctrl(empty.ring_fd, 0, ZCRX_CTRL_FLUSH_RQ, &c), ENXIO);
+	expect("ctrl: op 4, unknown", ctrl(fd, in.id, 4, &c), EOPNOTSUPP);
+	expect("ctrl: op 0xffffffff, unknown", ctrl(fd, in.id, UINT32_MAX, &c),
+	       EOPNOTSUPP);
+
+	/* ADD_AREA is there when the query counts 4 operations */
+	mem = xmap(4 * page_size, PROT_READ | PROT_WRITE);
+	area.addr = (uintptr_t)mem;
+	area.len = 4 * page_size;
+	memset(&c, 0, sizeof(c));
+	c.zc_area.area_ptr = (uintptr_t)&area;
+	ret = ctrl(fd, in.id, ZCRX_CTRL_ADD_AREA, &c);
+	if (nr_ctrl == 3)
+		expect("ctrl: ADD_AREA of a valid area while the query counts 3 operations (not implemented)",
+		       ret, EOPNOTSUPP);
+	else
+		expect("ctrl: ADD_AREA of a valid area, the query counting 4 operations",
+		       ret, 0);
+
+	memset(&c, 0, sizeof(c));
+	c.op = ZCRX_CTRL_FLUSH_RQ;
+	expect("ctrl: ring fd -1", ctrl_raw(-1, &c, 0), EINVAL);
+	expect("order: ctrl nr_args 1, the struct at unmapped memory",
+	       ctrl_raw(fd, unmapped_address(), 1), EINVAL);
+	expect("order: ctrl ring fd -1, the struct at unmapped memory",
+	       ctrl_raw(-1, unmapped_address(), 0), EINVAL);
+	c.__resv[0] = 1;
+	expect("order: ctrl __resv[0] non-zero, zcrx_id unknown",
+	       ctrl(fd, 7, ZCRX_CTRL_FLUSH_RQ, &c), EFAULT);
+	c.__resv[0] = 0;
+	expect("order: ctrl zcrx_id unknown, op unknown", ctrl(fd, 7, 4, &c),
+	       ENXIO);
+	c.zc_flush.__resv[0] = 1;
+	expect("order: ctrl zcrx_id unknown, FLUSH_RQ with zc_flush set",
+	       ctrl(fd, 7, ZCRX_CTRL_FLUSH_RQ, &c), ENXIO);
+	c.__resv[1] = 1;
+	expect("order: ctrl __resv[1] non-zero, FLUSH_RQ with zc_flush set",
+	       ctrl(fd, in.id, ZCRX_CTRL_FLUSH_RQ, &c), EFAULT);
+	/* the kernel reads it; only the write-back of EXPORT needs more */
+	memset(&c, 0, sizeof(c));
+	c.zcrx_id = in.id;
+	c.op = ZCRX_CTRL_FLUSH_RQ;
+	ro = read_only_copy(&c, sizeof(c));
+	expect("ctrl: FLUSH_RQ from read-only memory", ctrl_raw(fd, ro, 0), 0);
+	munmap(ro, page_size);
+
+	io_uring_queue_exit(&empty);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+	munmap(mem, 4 * page_size);
+}
+
+/* FLUSH_RQ */
+
+/*
+ * Arm one request on connection 0 of @rx (which keeps every buffer) and
+ * reap it to its end: the data CQEs it brought; its result in *res.
+ */
+static unsigned int take(struct rx *rx, int *res)
+{
+	unsigned int before = rx->data_cqes;
+
+	rx_arm(rx, 0);
+	while (rx->c[0].armed && rx_wait(rx, WAIT_MS))
+		;
+	*res = rx->c[0].armed ? INT_MIN : rx->c[0].res;
+	return rx->data_cqes - before;
+}
+
+static struct held pop_held(struct rx *rx)
+{
+	if (!rx->nheld)
+		ksft_exit_fail_msg("no buffer held\n");
+	return rx->held[--rx->nheld];
+}
+
+static void test_flush_rules(void)
+{
+	struct io_uring ring;
+	struct zcrx_ctrl c = { 0 };
+	struct inst in;
+	uint32_t head;
+
+	ring_open(&ring, RING_FLAGS);
+	nodev_inst(&ring, &in, 4, 64, NULL);
+	c.zc_flush.__resv[0] = 1;
+	expect("FLUSH_RQ: zc_flush.__resv[0] non-zero",
+	       ctrl(ring.ring_fd, in.id, ZCRX_CTRL_FLUSH_RQ, &c), EINVAL);
+	c.zc_flush.__resv[0] = 0;
+	c.zc_flush.__resv[5] = 1;
+	expect("FLUSH_RQ: zc_flush.__resv[5] non-zero",
+	       ctrl(ring.ring_fd, in.id, ZCRX_CTRL_FLUSH_RQ, &c), EINVAL);
+	head = rq_head(&in);
+	result(!flush_rq(ring.ring_fd, in.id) && rq_head(&in) == head,
+	       "FLUSH_RQ of an empty refill ring: 0, head unmoved");
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+}
+
+/*
+ * The state today's receiver can only wait out: a device instance whose
+ * queue sees no traffic, and a refill ring full of returned buffers (copies
+ * over lo, which no page pool allocation consumes). FLUSH_RQ takes them.
+ */
+static void test_flush_device(void)
+{
+	const unsigned int rq = 128;
+	struct io_uring ring;
+	struct inst in;
+	struct conn c;
+	struct rx rx;
+	uint32_t head0, head1, head2;
+	unsigned int i, n;
+	pid_t tx_pid;
+	int tx, res;
+	bool ok;
+
+	ring_open(&ring, RING_FLAGS);
+	/* more than the queue's rx ring keeps filled: copies find buffers */
+	dev_inst(&ring, &in, 4096, rq, NULL);
+	rx_init(&rx, &ring, &in, &c, 1);
+	rx.hold = true;
+	tcp_pair(&c.fd, &tx);
+	tx_pid = send_fd(tx, 1 << 20);
+	n = take(&rx, &res);
+	while (!rx.c[0].done && rx.nheld < 2 * rq && rx_wait(&rx, WAIT_MS))
+		;
+	ksft_print_msg("%u buffers held (first request %u CQEs, %s)\n",
+		       (unsigned int)rx.nheld, n, ERRNAME(res));
+
+	ok = rx.nheld >= rq;
+	for (i = 0; ok && i < rq; i++) {
+		struct held h = pop_held(&rx);
+
+		ok &= rq_push(&in, h.off, h.len);
+	}
+	head0 = rq_head(&in);
+	ok &= check_eq("entries queued", rq_tail(&in) - head0, rq);
+	ok &= check("ring full", !rq_push(&in, 0, 0));
+	usleep(500000);
+	head1 = rq_head(&in);
+	ksft_print_msg("head %u, tail %u; after 0.5 s without traffic head %u\n",
+		       head0, rq_tail(&in), head1);
+	ok &= check_eq("FLUSH_RQ", flush_rq(ring.ring_fd, in.id), 0);
+	head2 = rq_head(&in);
+	ok &= check_eq("head after FLUSH_RQ", head2, rq_tail(&in));
+	result(ok, "device instance, no traffic on its queue: a refill ring full of %u returned buffers is consumed by one FLUSH_RQ (head %u -> %u)",
+	       rq, head1, head2);
+	/* the rest of the stream, returning as it goes */
+	rx.hold = false;
+	rx_give_back(&rx);
+	flush_rq(ring.ring_fd, in.id);
+	while (!rx.c[0].done) {
+		if (!rx.c[0].armed)
+			rx_arm(&rx, 0);
+		if (!rx_wait(&rx, WAIT_MS))
+			break;
+		flush_rq(ring.ring_fd, in.id);
+	}
+	result(rx_ok(&rx, 1 << 20) && !reap_child(tx_pid),
+	       "device instance: the 1 MiB over lo behind those buffers arrived whole, verified");
+	rx_close(&rx);
+	rx_free(&rx);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+}
+
+/*
+ * What FLUSH_RQ does entry by entry, on a NODEV instance of 8 buffers:
+ * nothing but FLUSH_RQ consumes its refill ring, and RECV_ZC over lo takes
+ * exactly the buffers that are free, so each flush shows in the buffers
+ * the next request gets before it ends with -ENOMEM.
+ */
+static void test_flush_nodev(void)
+{
+	const unsigned int nbufs = 8;
+	struct io_uring_zcrx_rqe bad;
+	struct io_uring ring;
+	struct held a, b, m, d, e, f, g;
+	struct inst in;
+	struct conn c;
+	struct rx rx;
+	uint32_t head, i;
+	unsigned int n, n2;
+	pid_t tx_pid;
+	int tx, res, res2;
+	bool ok;
+
+	ring_open(&ring, RING_FLAGS);
+	nodev_inst(&ring, &in, nbufs, nbufs, NULL);
+	rx_init(&rx, &ring, &in, &c, 1);
+	rx.hold = true;
+	tcp_pair(&c.fd, &tx);
+	tx_pid = send_fd(tx, 64 << 20);
+
+	n = take(&rx, &res);
+	ok = check_eq("buffers", n, nbufs) && check_eq("res", res, -ENOMEM);
+	for (i = 0; ok && i < nbufs; i++) {
+		struct held h = pop_held(&rx);
+
+		ok &= rq_push(&in, h.off, h.len);
+	}
+	head = rq_head(&in);
+	ok &= check_eq("FLUSH_RQ", flush_rq(ring.ring_fd, in.id), 0) &&
+	      check_eq("consumed", rq_head(&in) - head, nbufs);
+	n = take(&rx, &res);
+	ok &= check_eq("buffers back", n, nbufs) &&
+	      check_eq("res", res, -ENOMEM);
+	result(ok, "NODEV: a full refill ring (%u) is consumed by one FLUSH_RQ, every buffer back (%u CQEs, then -ENOMEM)",
+	       nbufs, n);
+
+	/* a malformed entry stops the flush and counts as consumed */
+	a = pop_held(&rx);
+	m = pop_held(&rx);
+	b = pop_held(&rx);
+	bad = (struct io_uring_zcrx_rqe){ .off = m.off, .len = m.len,
+					  .__pad = 1 };
+	rq_push(&in, a.off, a.len);
+	rq_push_rqe(&in, &bad);
+	rq_push(&in, b.off, b.len);
+	head = rq_head(&in);
+	flush_rq(ring.ring_fd, in.id);
+	n = take(&rx, &res);
+	ok = check_eq("consumed", rq_head(&in) - head, 2) &&
+	     check_eq("buffers back", n, 1) && check_eq("res", res, -ENOMEM);
+	result(ok, "NODEV: FLUSH_RQ stops at an entry with __pad set and counts it consumed: head +%u, %u buffer back",
+	       rq_head(&in) - head, n);
+	head = rq_head(&in);
+	flush_rq(ring.ring_fd, in.id);
+	n = take(&rx, &res);
+	ok = check_eq("consumed", rq_head(&in) - head, 1) &&
+	     check_eq("buffers back", n, 1) && check_eq("res", res, -ENOMEM);
+	result(ok, "NODEV: the next FLUSH_RQ goes on behind it: head +%u, the entry after it back",
+	       rq_head(&in) - head);
+	/* the malformed entry returned nothing: m is still ours */
+	rx_keep(&rx, m.off, m.len);
+
+	/* an entry for a buffer not held is skipped, not a stop */
+	d = pop_held(&rx);
+	rq_push(&in, d.off, d.len);
+	flush_rq(ring.ring_fd, in.id);
+	e = pop_held(&rx);
+	rq_push(&in, d.off, d.len);
+	rq_push(&in, e.off, e.len);
+	head = rq_head(&in);
+	flush_rq(ring.ring_fd, in.id);
+	n = take(&rx, &res);
+	ok = check_eq("consumed", rq_head(&in) - head, 2) &&
+	     check_eq("buffers", n, 2) && check_eq("res", res, -ENOMEM);
+	result(ok, "NODEV: FLUSH_RQ skips an entry for a buffer not held and goes on: head +%u, the one behind it back (%u free)",
+	       rq_head(&in) - head, n);
+
+	/* §5: two entries in a row for a buffer held once, ignored */
+	f = pop_held(&rx);
+	rq_push(&in, f.off, f.len);
+	rq_push(&in, f.off, f.len);
+	head = rq_head(&in);
+	flush_rq(ring.ring_fd, in.id);
+	n = take(&rx, &res);
+	ok = check_eq("consumed", rq_head(&in) - head, 2) &&
+	     check_eq("buffers", n, 0) && check_eq("res", res, -ENOMEM);
+	result(ok, "NODEV: two entries in a row for a buffer held once are one batch, ignored: head +%u, nothing back",
+	       rq_head(&in) - head);
+
+	/* a tail far ahead: one ring's worth per call */
+	g = pop_held(&rx);
+	rq_push(&in, g.off, g.len);
+	flush_rq(ring.ring_fd, in.id);
+	head = rq_head(&in);
+	for (i = 0; i < nbufs; i++)
+		in.rqes[i] = (struct io_uring_zcrx_rqe){ .off = g.off,
+							 .len = g.len };
+	__atomic_store_n(in.ktail, head + 1000, __ATOMIC_RELEASE);
+	ok = check_eq("FLUSH_RQ", flush_rq(ring.ring_fd, in.id), 0);
+	n = rq_head(&in) - head;
+	ok &= check_eq("FLUSH_RQ", flush_rq(ring.ring_fd, in.id), 0);
+	n2 = rq_head(&in) - head - n;
+	ok &= check_eq("first", n, nbufs) && check_eq("second", n2, nbufs);
+	__atomic_store_n(in.ktail, rq_head(&in), __ATOMIC_RELEASE);
+	n = take(&rx, &res2);
+	ok &= check_eq("buffers", n, 1) && check_eq("res", res2, -ENOMEM);
+	result(ok, "NODEV: a tail 1000 ahead of head: each FLUSH_RQ consumes one ring's worth (%u), the ignored entries return nothing",
+	       nbufs);
+
+	close(c.fd);
+	reap_child(tx_pid);
+	rx_free(&rx);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+}
+
+/* EXPORT */
+
+static void test_export(void)
+{
+	struct io_uring ring;
+	struct zcrx_ctrl c, want, *ro;
+	struct epoll_event ev = { .events = EPOLLIN };
+	char link[64], path[64];
+	struct inst in;
+	int fds, fd, fd2, ret, ep, lowest;
+	ssize_t n;
+	void *p;
+	bool ok;
+
+	ring_open(&ring, RING_FLAGS);
+	nodev_inst(&ring, &in, 4, 64, NULL);
+
+	fds = count_fds();
+	memset(&c, 0, sizeof(c));
+	c.zc_export.zcrx_fd = 3;
+	ret = ctrl(ring.ring_fd, in.id, ZCRX_CTRL_EXPORT, &c);
+	expect("EXPORT: zc_export.zcrx_fd non-zero on input", ret, EINVAL);
+	memset(&c, 0, sizeof(c));
+	c.zc_export.__resv1[0] = 1;
+	expect("EXPORT: zc_export.__resv1[0] non-zero",
+	       ctrl(ring.ring_fd, in.id, ZCRX_CTRL_EXPORT, &c), EINVAL);
+	memset(&c, 0, sizeof(c));
+	c.zc_export.__resv1[10] = 1;
+	expect("EXPORT: zc_export.__resv1[10] non-zero",
+	       ctrl(ring.ring_fd, in.id, ZCRX_CTRL_EXPORT, &c), EINVAL);
+	result(check_eq("open fds", count_fds(), fds),
+	       "EXPORT: the refused calls opened no fd");
+
+	memset(&c, 0, sizeof(c));
+	ret = ctrl(ring.ring_fd, in.id, ZCRX_CTRL_EXPORT, &c);
+	fd = c.zc_export.zcrx_fd;
+	want = (struct zcrx_ctrl){ .zcrx_id = in.id, .op = ZCRX_CTRL_EXPORT };
+	want.zc_export.zcrx_fd = fd;
+	ok = check_eq("EXPORT", ret, 0) &&
+	     check("the struct as it went in, zcrx_fd set",
+		   !memcmp(&c, &want, sizeof(c))) &&
+	     check_eq("open fds", count_fds(), fds + 1) &&
+	     check("zcrx_fd open", fcntl(fd, F_GETFD) >= 0);
+	result(ok, "EXPORT: 0, a new fd in zc_export.zcrx_fd (%d), the rest of the 72 bytes as they were",
+	       fd);
+	if (!ok) {
+		ksft_exit_fail_msg("no export fd to go on with\n");
+	}
+	result(fcntl(fd, F_GETFD) & FD_CLOEXEC, "EXPORT: the fd is O_CLOEXEC");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = 0;
+	result(!strcmp(link, "anon_inode:[zcrx]"),
+	       "EXPORT: the fd is an anon inode named [zcrx] (%s)", link);
+	n = read(fd, link, 1);
+	ret = n < 0 ? -errno : 0;
+	n = write(fd, link, 1);
+	ksft_print_msg("read() %s, write() %s\n", ERRNAME(ret),
+		       ERRNAME(n < 0 ? -errno : 0));
+	result(ret < 0 && n < 0, "EXPORT: read() and write() on the fd fail");
+	p = mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0);
+	ret = p == MAP_FAILED ? -errno : 0;
+	if (p != MAP_FAILED)
+		munmap(p, page_size);
+	result(ret < 0, "EXPORT: mmap() of the fd fails (%s)", ERRNAME(ret));
+	ep = epoll_create1(0);
+	ret = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	close(ep);
+	result(ret < 0, "EXPORT: the fd cannot be polled: epoll_ctl(ADD) fails (%s)",
+	       ERRNAME(ret));
+
+	fd2 = export(ring.ring_fd, in.id);
+	result(fd2 >= 0 && fd2 != fd, "EXPORT again: another fd (%d)", fd2);
+	close(fd2);
+
+	/* the result cannot be written back: -EFAULT and no fd */
+	memset(&c, 0, sizeof(c));
+	c.zcrx_id = in.id;
+	c.op = ZCRX_CTRL_EXPORT;
+	ro = read_only_copy(&c, sizeof(c));
+	fds = count_fds();
+	lowest = dup(0);
+	close(lowest);
+	ret = ctrl_raw(ring.ring_fd, ro, 0);
+	fd2 = dup(0);
+	close(fd2);
+	munmap(ro, page_size);
+	ok = check_eq("open fds", count_fds(), fds) &&
+	     check_eq("lowest free fd", fd2, lowest);
+	if (ret != -EFAULT)
+		ksft_print_msg("got %s\n", ERRNAME(ret));
+	result(ret == -EFAULT && ok,
+	       "EXPORT of a read-only struct: -EFAULT, no fd installed and none kept");
+
+	close(fd);
+	result(!flush_rq(ring.ring_fd, in.id),
+	       "EXPORT: with its export fds closed the instance goes on (FLUSH_RQ 0)");
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+}
+
+/* IMPORT */
+
+static int import_reg(int ring_fd, struct io_uring_zcrx_ifq_reg *reg)
+{
+	return sys_register(ring_fd, IORING_REGISTER_ZCRX_IFQ, reg, 1);
+}
+
+/* res[0]: import without CAP_NET_ADMIN; res[1]: also without DEFER_TASKRUN */
+static void child_import_no_cap(int32_t *res, void *arg)
+{
+	struct io_uring_zcrx_ifq_reg reg = { .flags = ZCRX_REG_IMPORT,
+					     .if_idx = *(int *)arg };
+	struct io_uring ring;
+
+	if (drop_effective_cap(CAP_NET_ADMIN))
+		return;
+	ring_open(&ring, RING_FLAGS);
+	res[0] = import_reg(ring.ring_fd, &reg);
+	io_uring_queue_exit(&ring);
+	ring_open(&ring, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32);
+	res[1] = import_reg(ring.ring_fd, &reg);
+	io_uring_queue_exit(&ring);
+}
+
+static void test_import_rules(void)
+{
+	struct io_uring ring, other, no_defer, no_cqe32;
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_zcrx_area_reg area = { 0 };
+	struct io_uring_region_desc rd = { 0 };
+	struct zcrx_event_desc ev = { 0 };
+	struct zcrx_ctrl c = { 0 };
+	struct inst in;
+	int efd, pipefd[2], stale, ret;
+	int32_t res[2];
+
+	ring_open(&ring, RING_FLAGS);
+	ring_open(&other, RING_FLAGS);
+	ring_open(&no_defer, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32);
+	ring_open(&no_cqe32, IORING_SETUP_DEFER_TASKRUN |
+			     IORING_SETUP_SINGLE_ISSUER);
+	nodev_inst(&ring, &in, 4, 64, NULL);
+	efd = export(ring.ring_fd, in.id);
+	if (efd < 0 || pipe(pipefd))
+		ksft_exit_fail_msg("export: %s\n", ERRNAME(efd));
+
+#define IMPORT(field, val) ({						\
+	memset(&reg, 0, sizeof(reg));					\
+	reg.flags = ZCRX_REG_IMPORT;					\
+	reg.if_idx = efd;						\
+	reg.field = val;						\
+	import_reg(other.ring_fd, &reg);				\
+})
+	expect("IMPORT: flags ZCRX_REG_IMPORT | ZCRX_REG_NODEV",
+	       IMPORT(flags, ZCRX_REG_IMPORT | ZCRX_REG_NODEV), EINVAL);
+	expect("IMPORT: flags with the undefined bit 1 << 2",
+	       IMPORT(flags, ZCRX_REG_IMPORT | 4), EINVAL);
+	expect("IMPORT: if_rxq non-zero", IMPORT(if_rxq, 1), EINVAL);
+	expect("IMPORT: rq_entries non-zero", IMPORT(rq_entries, 64), EINVAL);
+	expect("IMPORT: area_ptr set", IMPORT(area_ptr, (uintptr_t)&area),
+	       EINVAL);
+	expect("IMPORT: region_ptr set", IMPORT(region_ptr, (uintptr_t)&rd),
+	       EINVAL);
+	expect("IMPORT: event_desc set", IMPORT(event_desc, (uintptr_t)&ev),
+	       EINVAL);
+	expect("IMPORT: __resv[0] non-zero", IMPORT(__resv[0], 1), EINVAL);
+	expect("IMPORT: __resv[1] non-zero", IMPORT(__resv[1], 1), EINVAL);
+	expect("IMPORT: zcrx_id non-zero on input", IMPORT(zcrx_id, 1),
+	       EINVAL);
+	expect("IMPORT: if_idx a pipe, no zcrx fd", IMPORT(if_idx, pipefd[0]),
+	       EBADF);
+	expect("IMPORT: if_idx a ring fd", IMPORT(if_idx, ring.ring_fd),
+	       EBADF);
+	expect("IMPORT: if_idx an fd not open", IMPORT(if_idx, 1000), EBADF);
+	expect("IMPORT: if_idx 0xffffffff", IMPORT(if_idx, UINT32_MAX), EBADF);
+
+	stale = export(ring.ring_fd, in.id);
+	close(stale);
+	expect("IMPORT: a closed export fd", IMPORT(if_idx, stale), EBADF);
+	stale = export(ring.ring_fd, in.id);
+	close(stale);
+	ret = dup2(pipefd[1], stale);
+	expect("IMPORT: an export fd closed, its number now a pipe's",
+	       ret == stale ? IMPORT(if_idx, stale) : -EBADFD, EBADF);
+	close(stale);
+
+	memset(&reg, 0, sizeof(reg));
+	reg.flags = ZCRX_REG_IMPORT;
+	reg.if_idx = efd;
+	expect("IMPORT: ring without IORING_SETUP_DEFER_TASKRUN",
+	       import_reg(no_defer.ring_fd, &reg), EINVAL);
+	expect("IMPORT: ring without IORING_SETUP_CQE32",
+	       import_reg(no_cqe32.ring_fd, &reg), EINVAL);
+	in_child(child_import_no_cap, &efd, res, 2);
+	expect("IMPORT: no CAP_NET_ADMIN", res[0], EPERM);
+	expect("order: IMPORT without CAP_NET_ADMIN, ring without IORING_SETUP_DEFER_TASKRUN",
+	       res[1], EPERM);
+	reg.if_idx = pipefd[0];
+	expect("order: IMPORT ring without IORING_SETUP_CQE32, if_idx a pipe",
+	       import_reg(no_cqe32.ring_fd, &reg), EINVAL);
+	memset(&reg, 0, sizeof(reg));
+	reg.flags = ZCRX_REG_IMPORT;
+	reg.if_idx = pipefd[0];
+	reg.rq_entries = 64;
+	expect("order: IMPORT rq_entries non-zero, if_idx a pipe",
+	       import_reg(other.ring_fd, &reg), EINVAL);
+	memset(&reg, 0, sizeof(reg));
+	reg.flags = ZCRX_REG_IMPORT | ZCRX_REG_NODEV;
+	reg.if_idx = pipefd[0];
+	expect("order: IMPORT | NODEV, if_idx a pipe",
+	       import_reg(other.ring_fd, &reg), EINVAL);
+	memset(&reg, 0, sizeof(reg));
+	reg.flags = ZCRX_REG_IMPORT;
+	reg.if_idx = pipefd[0];
+	reg.__resv[0] = 1;
+	expect("order: IMPORT __resv[0] non-zero, if_idx a pipe",
+	       import_reg(other.ring_fd, &reg), EINVAL);
+	memset(&reg, 0, sizeof(reg));
+	reg.flags = ZCRX_REG_IMPORT;
+	reg.if_idx = pipefd[0];
+	reg.event_desc = (uintptr_t)unmapped_address();
+	expect("order: IMPORT event_desc set (unmapped), if_idx a pipe",
+	       import_reg(other.ring_fd, &reg), EINVAL);
+#undef IMPORT
+	result(ctrl(other.ring_fd, 0, ZCRX_CTRL_FLUSH_RQ, &c) == -ENXIO &&
+	       ctrl(no_defer.ring_fd, 0, ZCRX_CTRL_FLUSH_RQ, &c) == -ENXIO,
+	       "IMPORT: the refused imports left no instance in their rings (-ENXIO)");
+
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(efd);
+	io_uring_queue_exit(&no_cqe32);
+	io_uring_queue_exit(&no_defer);
+	io_uring_queue_exit(&other);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+}
+
+/* A device registration on cfg.queue in a fresh ring: its errno */
+static int queue_free(void)
+{
+	struct inst_opts o = { .queue = cfg.queue, .area_pages = 16,
+			       .rq_entries = 64 };
+	struct io_uring ring;
+	struct inst in;
+	int ret;
+
+	ring_open(&ring, RING_FLAGS);
+	ret = inst_register(ring.ring_fd, &in, &o);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+	return ret;
+}
+
+static void test_import(void)
+{
+	struct io_uring exp_ring, y, z, v;
+	struct io_uring_zcrx_ifq_reg want;
+	struct inst in, src, iy, iz, iv, nd;
+	int efd, ret;
+	bool ok;
+
+	ring_open(&exp_ring, RING_FLAGS);
+	dev_inst(&exp_ring, &in, 16, 64, NULL);
+	efd = export(exp_ring.ring_fd, in.id);
+	if (efd < 0)
+		ksft_exit_fail_msg("export: %s\n", ERRNAME(efd));
+
+	/* into a fresh ring: id 0, its own offsets, the rest echoed */
+	ring_open(&y, RING_FLAGS);
+	ret = inst_import(y.ring_fd, &iy, efd, &in);
+	want = (struct io_uring_zcrx_ifq_reg){ .if_idx = efd,
+					       .flags = ZCRX_REG_IMPORT };
+	want.offsets = (struct io_uring_zcrx_offsets){ .head = 0, .tail = 64,
+						       .rqes = 128 };
+	ok = check_eq("IMPORT", ret, 0) &&
+	     check("ifq_reg: zcrx_id 0, offsets 0/64/128, rx_buf_len 0, the rest as it went in",
+		   !memcmp(&iy.reg, &want, sizeof(want)));
+	result(ok, "IMPORT into a fresh ring: 0, zcrx_id 0, offsets head 0 tail 64 rqes 128, rx_buf_len 0 echoed, nothing else written");
+
+	/* into a ring that has an instance: the next id */
+	ring_open(&z, RING_FLAGS);
+	nodev_inst(&z, &nd, 4, 64, NULL);
+	memset(&iz, 0, sizeof(iz));
+	iz.reg.flags = ZCRX_REG_IMPORT;
+	iz.reg.if_idx = efd;
+	iz.reg.rx_buf_len = 3 * page_size;
+	ret = import_reg(z.ring_fd, &iz.reg);
+	result(!ret && iz.reg.zcrx_id == 1 && iz.reg.rx_buf_len == 3 * page_size,
+	       "IMPORT into a ring with an instance: zcrx_id 1 (%u), rx_buf_len %zu echoed (%u)",
+	       iz.reg.zcrx_id, 3 * page_size, iz.reg.rx_buf_len);
+
+	/* the same refill ring through the importer's own id */
+	ok = iy.region != NULL;
+	if (ok) {
+		in.rqes[5].len = 0x5a5a1234;
+		ok = check_eq("entry 5 through the importer's mapping",
+			      iy.rqes[5].len, 0x5a5a1234);
+		iy.rqes[6].len = 0x0f0f4321;
+		ok &= check_eq("entry 6 through the exporter's mapping",
+			       in.rqes[6].len, 0x0f0f4321);
+	}
+	result(ok, "IMPORT: mmap(importing ring, 0x30000000 + (0 << 16)) maps the same refill region as the exporter's");
+	ret = mmap(NULL, page_size, PROT_READ, MAP_SHARED, y.ring_fd,
+		   ZCRX_REGION_OFF(1)) == MAP_FAILED ? -errno : 0;
+	result(ret < 0, "IMPORT: the importing ring has no region at an id it lacks (%s)",
+	       ERRNAME(ret));
+	result(!flush_rq(y.ring_fd, iy.id) && !flush_rq(z.ring_fd, 1),
+	       "IMPORT: FLUSH_RQ through the importing rings' own ids: 0");
+
+	/* lifetime: every user keeps the queue bound, the last unbinds it */
+	src = in;
+	io_uring_queue_exit(&exp_ring);
+	inst_unmap(&in);
+	ret = queue_free();
+	expect("the exporting ring closed first: the queue stays bound for the importers, another registration",
+	       ret, EEXIST);
+	io_uring_queue_exit(&y);
+	io_uring_queue_exit(&z);
+	inst_unmap(&iy);
+	inst_unmap(&nd);
+	ret = queue_free();
+	expect("every ring closed, the export fd left: the queue stays bound, another registration",
+	       ret, EEXIST);
+	ring_open(&v, RING_FLAGS);
+	ret = inst_import(v.ring_fd, &iv, efd, &src);
+	result(!ret, "the export fd outlives the exporting ring: a new ring imports from it (%s)",
+	       ERRNAME(ret));
+	io_uring_queue_exit(&v);
+	iv.area = NULL;
+	inst_unmap(&iv);
+	close(efd);
+	ret = queue_free();
+	expect("the last user, the export fd, closed: the queue binds again right after close()",
+	       ret, 0);
+}
+
+/* ARM_EVENT */
+
+static void test_arm_rules(void)
+{
+	struct zcrx_event_desc both = { .user_data = EV_USER_DATA,
+					.type_mask = 3 };
+	struct zcrx_event_desc copy_only = { .user_data = EV_USER_DATA,
+					     .type_mask = 1 << ZCRX_EVENT_COPY };
+	struct io_uring ring;
+	struct inst n1, n2, n3;
+	struct zcrx_ctrl c = { 0 };
+	struct conn conn;
+	struct rx rx;
+	pid_t tx_pid;
+	int fd, tx;
+
+	ring_open(&ring, RING_FLAGS);
+	nodev_inst(&ring, &n1, 64, 64, &both);
+	nodev_inst(&ring, &n2, 4, 64, &copy_only);
+	nodev_inst(&ring, &n3, 4, 64, NULL);
+	fd = ring.ring_fd;
+
+	c.zc_arm_event.event_type = 2;
+	expect("ARM_EVENT: event_type 2", ctrl(fd, n1.id, ZCRX_CTRL_ARM_EVENT, &c),
+	       EINVAL);
+	c.zc_arm_event.event_type = UINT32_MAX;
+	expect("ARM_EVENT: event_type 0xffffffff",
+	       ctrl(fd, n1.id, ZCRX_CTRL_ARM_EVENT, &c), EINVAL);
+	memset(&c, 0, sizeof(c));
+	c.zc_arm_event.__resv[0] = 1;
+	expect("ARM_EVENT: zc_arm_event.__resv[0] non-zero",
+	       ctrl(fd, n1.id, ZCRX_CTRL_ARM_EVENT, &c), EINVAL);
+	memset(&c, 0, sizeof(c));
+	c.zc_arm_event.__resv[10] = 1;
+	expect("ARM_EVENT: zc_arm_event.__resv[10] non-zero",
+	       ctrl(fd, n1.id, ZCRX_CTRL_ARM_EVENT, &c), EINVAL);
+	expect("ARM_EVENT: ALLOC_FAIL, armed since registration (never fired)",
+	       arm_event(fd, n1.id, ZCRX_EVENT_ALLOC_FAIL), EINVAL);
+	expect("ARM_EVENT: COPY, armed since registration (never fired)",
+	       arm_event(fd, n1.id, ZCRX_EVENT_COPY), EINVAL);
+	expect("ARM_EVENT: ALLOC_FAIL, not in the instance's type_mask",
+	       arm_event(fd, n2.id, ZCRX_EVENT_ALLOC_FAIL), EINVAL);
+	expect("ARM_EVENT: COPY on an instance without event_desc",
+	       arm_event(fd, n3.id, ZCRX_EVENT_COPY), EINVAL);
+
+	/* COPY fires on a copied flow; then it can be re-armed, once */
+	rx_init(&rx, &ring, &n1, &conn, 1);
+	tcp_pair(&conn.fd, &tx);
+	tx_pid = send_fd(tx, 64 << 10);
+	rx_arm(&rx, 0);
+	while (!rx.events[ZCRX_EVENT_COPY] && rx_wait(&rx, WAIT_MS))
+		flush_rq(fd, n1.id);
+	result(rx.events[ZCRX_EVENT_COPY] == 1,
+	       "ARM_EVENT: COPY fired on data over lo (%u event CQEs)",
+	       rx.events[ZCRX_EVENT_COPY]);
+	expect("ARM_EVENT: COPY after it fired", arm_event(fd, n1.id,
+							   ZCRX_EVENT_COPY), 0);
+	expect("ARM_EVENT: COPY again, not fired since",
+	       arm_event(fd, n1.id, ZCRX_EVENT_COPY), EINVAL);
+	close(conn.fd);
+	reap_child(tx_pid);
+	rx_process(&rx);
+	rx_free(&rx);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&n1);
+	inst_unmap(&n2);
+	inst_unmap(&n3);
+}
+
+static void mode_ctrl(void)
+{
+	ksft_set_plan(89);
+	test_envelope();
+	test_flush_rules();
+	test_flush_device();
+	test_flush_nodev();
+	test_export();
+	test_import_rules();
+	test_import();
+	test_arm_rules();
+}
+
 /* Command line */
 
 static unsigned int parse_ifindex(const char *arg)
@@ -943,6 +2299,7 @@ static const struct mode {
 	bool dev, peer;		/* needs -i and -q; -P, -n and -a */
 } modes[] = {
 	{ "query", mode_query, "-i IF -q QUEUE", true, false },
+	{ "ctrl", mode_ctrl, "-i IF -q QUEUE", true, false },
 };
 
 static void usage(void)
@@ -958,7 +2315,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *env = getenv("ZCRX_DEBUG_KERNEL");
-	int c, queue = -1;
+	int c, queue = -1, fd = -1, conns = 1;
+	uint64_t bytes = 0;
 	unsigned int i;
 	long start;
 
@@ -967,8 +2325,11 @@ int main(int argc, char **argv)
 	page_size = sysconf(_SC_PAGESIZE);
 	debug_kernel = env && !strcmp(env, "1");
 	optind = 2;
-	while ((c = getopt(argc, argv, "i:q:p:P:n:a:")) != -1) {
+	while ((c = getopt(argc, argv, "i:q:p:P:n:a:f:c:b:")) != -1) {
 		switch (c) {
+		case 'f': fd = atoi(optarg); break;
+		case 'c': conns = atoi(optarg); break;
+		case 'b': bytes = strtoull(optarg, NULL, 0); break;
 		case 'i': cfg.ifindex = parse_ifindex(optarg); break;
 		case 'q': queue = atoi(optarg); break;
 		case 'p': cfg.port = atoi(optarg); break;
@@ -978,6 +2339,8 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
+	if (!strcmp(argv[1], "send"))
+		return sender_main(fd, cfg.port, conns, bytes);
 	for (i = 0; i < ARRAY_SIZE(modes); i++)
 		if (!strcmp(argv[1], modes[i].name))
 			break;
@@ -991,6 +2354,8 @@ int main(int argc, char **argv)
 		usage();
 	cfg.queue = queue;
 
+	/* a sender child's end of a connection may outlive the reader */
+	signal(SIGPIPE, SIG_IGN);
 	ksft_print_header();
 	start = now_ms();
 	modes[i].run();
