@@ -8,6 +8,7 @@
  *
  *   zcrx_ctl query  -i IF -q QUEUE
  *   zcrx_ctl ctrl   -i IF -q QUEUE
+ *   zcrx_ctl share  -i IF -q QUEUE -p PORT -P PORT2 -n NETNS -a ADDR
  *
  * IF has tcp-data-split on (for query: off, nothing binds) and QUEUE is
  * one of its rx queues nothing else uses; the NIC steers PORT (and, for
@@ -579,6 +580,32 @@ static bool write_pattern(int fd, uint64_t off, uint64_t len)
 	return true;
 }
 
+/* A listening socket on @port, any IPv4 address */
+static int listen_on(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+	int one = 1, fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		ksft_exit_fail_msg("socket: %s\n", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64))
+		ksft_exit_fail_msg("listen on %d: %s\n", port, strerror(errno));
+	return fd;
+}
+
+/* Accept one connection within @ms; -1 if none came. */
+static int accept_within(int lfd, int ms)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+	if (poll(&pfd, 1, ms) != 1)
+		return -1;
+	return accept(lfd, NULL, NULL);
+}
+
 /*
  * Senders are this program again (mode "send"), exec()ed in a child: a
  * plain fork() would keep the mappings of every ring of the parent, and
@@ -617,6 +644,24 @@ static pid_t send_fd(int fd, uint64_t len)
 	pid = spawn_sender(argv, fd);
 	close(fd);
 	return pid;
+}
+
+/*
+ * A child in the peer's network namespace sending @len bytes of the
+ * pattern on each of @conns connections to cfg.addr:@port, all at once.
+ * Exits 0 when every one was sent and closed.
+ */
+static pid_t send_streams(int port, int conns, uint64_t len)
+{
+	char ports[16], connss[16], lens[32];
+	char *argv[] = { "zcrx_ctl", "send", "-n", (char *)cfg.netns,
+			 "-a", (char *)cfg.addr, "-p", ports, "-c", connss,
+			 "-b", lens, NULL };
+
+	snprintf(ports, sizeof(ports), "%d", port);
+	snprintf(connss, sizeof(connss), "%d", conns);
+	snprintf(lens, sizeof(lens), "%llu", (unsigned long long)len);
+	return spawn_sender(argv, -1);
 }
 
 /* One connection from the peer's namespace to cfg.addr:@port, or -1 */
@@ -913,6 +958,46 @@ static bool rx_wait(struct rx *rx, int ms)
 	return true;
 }
 
+static bool rx_all_done(const struct rx *rx)
+{
+	int i;
+
+	for (i = 0; i < rx->n; i++)
+		if (!rx->c[i].done)
+			return false;
+	return true;
+}
+
+/*
+ * Receive until every connection ended or nothing came for @idle_ms.
+ * Connections come from @lfd as they are accepted (-1: all there).
+ */
+static bool rx_run(struct rx *rx, int lfd, int idle_ms)
+{
+	long idle_since = now_ms();
+	int accepted = 0, fd, i;
+
+	for (i = 0; i < rx->n; i++)
+		if (rx->c[i].fd >= 0)
+			accepted++;
+	while (!rx_all_done(rx)) {
+		if (lfd >= 0 && accepted < rx->n) {
+			fd = accept_within(lfd, 0);
+			if (fd >= 0) {
+				rx->c[accepted].fd = fd;
+				rx_arm(rx, accepted++);
+				idle_since = now_ms();
+				continue;
+			}
+		}
+		if (rx_wait(rx, 20))
+			idle_since = now_ms();
+		else if (now_ms() - idle_since > idle_ms)
+			return false;
+	}
+	return true;
+}
+
 /* Every connection got exactly @bytes, matching, and ended with EOF */
 static bool rx_ok(const struct rx *rx, uint64_t bytes)
 {
@@ -945,6 +1030,30 @@ static void rx_close(struct rx *rx)
 	for (i = 0; i < rx->n; i++)
 		if (rx->c[i].fd >= 0)
 			close(rx->c[i].fd);
+}
+
+/* The zc_bytes or copy_bytes of instance @id in @ring_fd's fdinfo, or -1 */
+static long long fdinfo_counter(int ring_fd, uint32_t id, const char *key)
+{
+	char path[64], line[256], want[32];
+	long long val = -1;
+	FILE *f;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
+	snprintf(want, sizeof(want), "Zcrx%u:", id);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		p = strstr(line, key);
+		if (p && p[strlen(key)] == '=')
+			val = atoll(p + strlen(key) + 1);
+	}
+	fclose(f);
+	return val;
 }
 
 /* query: IORING_REGISTER_QUERY (ABI §10) */
@@ -2277,6 +2386,217 @@ static void mode_ctrl(void)
 	test_arm_rules();
 }
 
+/* share: one instance, two rings in two processes (ABI §7, §8) */
+
+/* Between the exporting process and the importing child */
+struct share_state {
+	pthread_spinlock_t lock;	/* the refill ring's producers */
+	int imported;			/* the child's IMPORT */
+	uint32_t id;			/* and the id it got */
+	bool mapped;			/* its mapping of the refill region */
+	int exporter_gone;		/* parent: its ring is closed */
+	int ready2;			/* child: phase 1 done, phase 2 may come */
+	bool ok1, ok2;			/* child: its streams of phase 1 and 2 */
+	long long zc_before2, zc_after2;	/* child: fdinfo zc_bytes */
+	long long copy_bytes;		/* child: fdinfo copy_bytes at the end */
+	uint64_t stats_bytes;		/* child: zcrx_stats.copy_bytes */
+	unsigned long pushed;		/* child: refill entries it wrote */
+	size_t left;			/* child: buffers it could not return */
+	int closed;			/* child: its ring closed, the last user */
+};
+
+static bool wait_flag(volatile int *flag, int ms)
+{
+	long end = now_ms() + ms;
+
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+		if (now_ms() > end)
+			return false;
+		usleep(2000);
+	}
+	return true;
+}
+
+static void set_flag(int *flag)
+{
+	__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * The importing process: its own ring imports the instance, maps the
+ * refill region through it and receives CONNS streams on PORT2 while the
+ * exporter receives its own on PORT, then CONNS more once the exporter's
+ * ring is gone. Both produce into the one refill ring under st->lock.
+ */
+static void share_child(struct share_state *st, struct io_uring *exp_ring,
+			struct inst *src, int efd, int conns, uint64_t bytes)
+{
+	struct conn c1[8], c2[8];
+	struct io_uring ring;
+	struct rx rx1, rx2;
+	struct inst in;
+	int lfd;
+
+	/* nothing of the exporter's ring may stay open here */
+	munmap(src->region, src->region_len);
+	io_uring_queue_exit(exp_ring);
+
+	ring_open(&ring, RING_FLAGS);
+	st->imported = inst_import(ring.ring_fd, &in, efd, src);
+	close(efd);
+	if (st->imported)
+		_exit(1);
+	st->id = in.id;
+	st->mapped = in.region;
+	if (!in.region)
+		_exit(1);
+	in.lock = &st->lock;
+	lfd = listen_on(cfg.port2);
+
+	rx_init(&rx1, &ring, &in, c1, conns);
+	st->ok1 = rx_run(&rx1, lfd, 30000) && rx_ok(&rx1, bytes);
+	rx_close(&rx1);
+
+	/* the second phase comes once the exporter is gone */
+	if (!wait_flag(&st->exporter_gone, 120000))
+		_exit(1);
+	rx_process(&rx1);
+	st->zc_before2 = fdinfo_counter(ring.ring_fd, in.id, "zc_bytes");
+	set_flag(&st->ready2);
+	rx_init(&rx2, &ring, &in, c2, conns);
+	st->ok2 = rx_run(&rx2, lfd, 30000) && rx_ok(&rx2, bytes);
+	rx_close(&rx2);
+	st->zc_after2 = fdinfo_counter(ring.ring_fd, in.id, "zc_bytes");
+	st->copy_bytes = fdinfo_counter(ring.ring_fd, in.id, "copy_bytes");
+	st->stats_bytes = in.stats ? in.stats->copy_bytes : UINT64_MAX;
+	st->left = rx_give_back(&rx1) + rx_give_back(&rx2);
+	st->pushed = in.pushed;
+	close(lfd);
+	rx_free(&rx1);
+	rx_free(&rx2);
+	/* the last user: this unbinds the queue */
+	io_uring_queue_exit(&ring);
+	set_flag(&st->closed);
+	fflush(stdout);
+	_exit(0);
+}
+
+static void mode_share(void)
+{
+	const int conns = 2;
+	uint64_t bytes = debug_kernel ? 2 << 20 : 8 << 20;
+	struct share_state *st = xmap_shared(page_size);
+	struct zcrx_event_desc ev = { .flags = ZCRX_EVENT_DESC_FLAG_STATS };
+	struct inst_opts o = { .queue = cfg.queue, .area_pages = 4096,
+			       .rq_entries = 4096, .shared_area = true,
+			       .ev = &ev };
+	struct io_uring ring;
+	struct conn c[8];
+	struct inst in;
+	struct rx rx;
+	pid_t child, tx1, tx2, tx3;
+	int efd, lfd, ret, status;
+	long long copy_bytes;
+	uint64_t stats_bytes;
+	size_t left;
+	bool ok;
+
+	ksft_set_plan(9);
+	if (debug_kernel)
+		ksft_print_msg("reduced volume on the debug kernel: bytes %d -> %llu\n",
+			       8 << 20, (unsigned long long)bytes);
+	pthread_spin_init(&st->lock, PTHREAD_PROCESS_SHARED);
+	st->imported = CHILD_DIED;
+	/* zero-copy or not: the copy statistics behind the refill ring */
+	ev.stats_offset = 128 + o.rq_entries * sizeof(struct io_uring_zcrx_rqe);
+	o.region_size = io_uring_zcrx_rq_region_size(o.rq_entries);
+	if (o.region_size < ev.stats_offset + sizeof(struct zcrx_stats))
+		o.region_size += page_size;
+
+	ring_open(&ring, RING_FLAGS);
+	must_register(&ring, &in, &o);
+	in.lock = &st->lock;
+	efd = export(ring.ring_fd, in.id);
+	if (efd < 0)
+		ksft_exit_fail_msg("EXPORT: %s\n", ERRNAME(efd));
+	lfd = listen_on(cfg.port);
+
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!child) {
+		close(lfd);
+		share_child(st, &ring, &in, efd, conns, bytes);
+	}
+	/* the export fd stays a user only until the child imported */
+	while (__atomic_load_n(&st->imported, __ATOMIC_ACQUIRE) == CHILD_DIED) {
+		if (waitpid(child, &status, WNOHANG) == child)
+			ksft_exit_fail_msg("the importing child ended first\n");
+		usleep(2000);
+	}
+	close(efd);
+	result(!st->imported && st->mapped,
+	       "another process imports the instance into its ring (%s, zcrx_id %u) and maps the refill region through it",
+	       ERRNAME(st->imported), st->id);
+
+	/* phase 1: two receivers, each its own connections, at once */
+	tx1 = send_streams(cfg.port, conns, bytes);
+	tx2 = send_streams(cfg.port2, conns, bytes);
+	rx_init(&rx, &ring, &in, c, conns);
+	ok = rx_run(&rx, lfd, 30000) && rx_ok(&rx, bytes);
+	ok &= !reap_child(tx1);
+	result(ok, "exporter: %d x %llu bytes on port %d, verified, while the importer receives on port %d",
+	       conns, (unsigned long long)bytes, cfg.port, cfg.port2);
+	rx_close(&rx);
+	close(lfd);
+	left = rx_give_back(&rx);
+	copy_bytes = fdinfo_counter(ring.ring_fd, in.id, "copy_bytes");
+	stats_bytes = in.stats->copy_bytes;
+	ksft_print_msg("exporter: %lu refill entries written, %zu buffers kept for want of room, copy_bytes %lld, stats copy_bytes %llu\n",
+		       in.pushed, left, copy_bytes,
+		       (unsigned long long)stats_bytes);
+
+	/* the exporting ring goes first */
+	munmap(in.region, in.region_len);
+	in.region = NULL;
+	io_uring_queue_exit(&ring);
+	ret = queue_free();
+	expect("the exporting ring closed first: the importer keeps the queue bound, another registration",
+	       ret, EEXIST);
+	set_flag(&st->exporter_gone);
+	result(!reap_child(tx2) && wait_flag(&st->ready2, 120000) && st->ok1,
+	       "importer: %d x %llu bytes on port %d at the same time, verified",
+	       conns, (unsigned long long)bytes, cfg.port2);
+
+	/* phase 2: the importer alone */
+	tx3 = send_streams(cfg.port2, conns, bytes);
+	ok = !reap_child(tx3);
+	ok &= wait_flag(&st->closed, 120000);
+	waitpid(child, &status, 0);
+	ok &= st->ok2;
+	result(ok, "importer: %d x %llu bytes more on port %d after the exporting ring is gone, verified",
+	       conns, (unsigned long long)bytes, cfg.port2);
+	ksft_print_msg("importer: %lu refill entries written, %zu kept; zc_bytes %lld -> %lld in phase 2, copy_bytes %lld, stats copy_bytes %llu\n",
+		       st->pushed, st->left, st->zc_before2, st->zc_after2,
+		       st->copy_bytes, (unsigned long long)st->stats_bytes);
+	result(st->zc_after2 - st->zc_before2 == (long long)(conns * bytes),
+	       "importer: phase 2 zero-copy: fdinfo zc_bytes grew by exactly %llu",
+	       (unsigned long long)(conns * bytes));
+	result(in.pushed > 0 && st->pushed > 0 && !copy_bytes &&
+	       !stats_bytes && !st->copy_bytes && !st->stats_bytes,
+	       "one refill ring, written by both processes under one lock: both returned buffers, nothing copied (fdinfo and stats copy_bytes 0)");
+	result(WIFEXITED(status) && !WEXITSTATUS(status) &&
+	       !pthread_spin_trylock(&st->lock),
+	       "importer: exits cleanly, the refill ring's lock free");
+	ret = queue_free();
+	expect("the importing ring, the last user, closed: the queue binds again right after",
+	       ret, 0);
+	rx_free(&rx);
+	inst_unmap(&in);
+	munmap(st, page_size);
+}
+
 /* Command line */
 
 static unsigned int parse_ifindex(const char *arg)
@@ -2300,6 +2620,8 @@ static const struct mode {
 } modes[] = {
 	{ "query", mode_query, "-i IF -q QUEUE", true, false },
 	{ "ctrl", mode_ctrl, "-i IF -q QUEUE", true, false },
+	{ "share", mode_share, "-i IF -q QUEUE -p PORT -P PORT2 -n NETNS -a ADDR",
+	  true, true },
 };
 
 static void usage(void)
