@@ -9,6 +9,7 @@
  *   zcrx_ctl query  -i IF -q QUEUE
  *   zcrx_ctl ctrl   -i IF -q QUEUE
  *   zcrx_ctl share  -i IF -q QUEUE -p PORT -P PORT2 -n NETNS -a ADDR
+ *   zcrx_ctl nodev  -P PORT -n NETNS -a ADDR
  *
  * IF has tcp-data-split on (for query: off, nothing binds) and QUEUE is
  * one of its rx queues nothing else uses; the NIC steers PORT (and, for
@@ -956,6 +957,13 @@ static bool rx_wait(struct rx *rx, int ms)
 		return false;
 	rx_process(rx);
 	return true;
+}
+
+/* Run task work (event CQEs among it) and handle what completed */
+static void rx_poll(struct rx *rx)
+{
+	io_uring_get_events(rx->ring);
+	rx_process(rx);
 }
 
 static bool rx_all_done(const struct rx *rx)
@@ -2597,6 +2605,320 @@ static void mode_share(void)
 	munmap(st, page_size);
 }
 
+/* nodev: instances without a device (ABI §8) */
+
+/* A NODEV registration from @o with @mutate applied: its errno */
+static int nodev_try(void (*mutate)(struct io_uring_zcrx_ifq_reg *reg,
+				    struct io_uring_zcrx_area_reg *area,
+				    struct io_uring_region_desc *rd),
+		     unsigned int ring_flags, struct io_uring_zcrx_ifq_reg *out)
+{
+	struct io_uring_zcrx_area_reg area = { 0 };
+	struct io_uring_region_desc rd = {
+		.size = io_uring_zcrx_rq_region_size(100),
+	};
+	struct io_uring_zcrx_ifq_reg reg = {
+		.flags = ZCRX_REG_NODEV, .rq_entries = 100,
+		.area_ptr = (uintptr_t)&area, .region_ptr = (uintptr_t)&rd,
+	};
+	size_t len = 16 * page_size;
+	void *mem = xmap(len, PROT_READ | PROT_WRITE);
+	struct io_uring ring;
+	int ret;
+
+	/* the ring first: its mappings must not land where a case unmapped */
+	ring_open(&ring, ring_flags ?: RING_FLAGS);
+	area.addr = (uintptr_t)mem;
+	area.len = len;
+	if (mutate)
+		mutate(&reg, &area, &rd);
+	ret = sys_register(ring.ring_fd, IORING_REGISTER_ZCRX_IFQ, &reg, 1);
+	if (out) {
+		*out = reg;
+		out->__resv[0] = area.rq_area_token;
+		out->__resv[1] = rd.mmap_offset;
+	}
+	io_uring_queue_exit(&ring);
+	munmap(mem, len);
+	return ret;
+}
+
+#define NODEV_MUTATOR(name, body)					\
+static void name(struct io_uring_zcrx_ifq_reg *reg,			\
+		 struct io_uring_zcrx_area_reg *area,			\
+		 struct io_uring_region_desc *rd)			\
+{									\
+	(void)reg; (void)area; (void)rd;				\
+	body;								\
+}
+
+NODEV_MUTATOR(buf_page, reg->rx_buf_len = page_size)
+NODEV_MUTATOR(buf_2_pages, reg->rx_buf_len = 2 * page_size)
+NODEV_MUTATOR(buf_3_pages, reg->rx_buf_len = 3 * page_size)
+NODEV_MUTATOR(buf_half_page, reg->rx_buf_len = page_size / 2)
+NODEV_MUTATOR(if_idx_dev, reg->if_idx = cfg.ifindex ?: 1)
+NODEV_MUTATOR(if_idx_lo, reg->if_idx = 1)
+NODEV_MUTATOR(if_rxq_1, reg->if_rxq = 1)
+NODEV_MUTATOR(if_rxq_all, reg->if_rxq = UINT32_MAX)
+NODEV_MUTATOR(area_dmabuf, area->flags = IORING_ZCRX_AREA_DMABUF;
+	      area->addr = 0; area->dmabuf_fd = STDOUT_FILENO)
+NODEV_MUTATOR(no_area, reg->area_ptr = 0)
+NODEV_MUTATOR(area_len_0, area->len = 0)
+NODEV_MUTATOR(area_read_only, mprotect((void *)(uintptr_t)area->addr,
+				       area->len, PROT_READ))
+NODEV_MUTATOR(region_unmapped,
+	      reg->if_idx = 1; reg->region_ptr = (uintptr_t)unmapped_address())
+NODEV_MUTATOR(if_idx_area_unmapped,
+	      reg->if_idx = 1; reg->area_ptr = (uintptr_t)unmapped_address())
+NODEV_MUTATOR(dmabuf_buf_2_pages, area->flags = IORING_ZCRX_AREA_DMABUF;
+	      area->addr = 0; area->dmabuf_fd = STDOUT_FILENO;
+	      reg->rx_buf_len = 2 * page_size)
+
+static void child_nodev_no_cap(int32_t *res, void *arg)
+{
+	if (drop_effective_cap(CAP_NET_ADMIN))
+		return;
+	res[0] = nodev_try(NULL, 0, NULL);
+	res[1] = nodev_try(NULL, IORING_SETUP_SINGLE_ISSUER |
+			   IORING_SETUP_CQE32, NULL);
+}
+
+static void test_nodev_rules(void)
+{
+	struct io_uring_zcrx_ifq_reg out;
+	int32_t res[2];
+	int ret;
+
+	ret = nodev_try(NULL, 0, &out);
+	result(!ret && out.zcrx_id == 0 && out.rq_entries == 128 &&
+	       out.rx_buf_len == page_size && out.__resv[0] == 0 &&
+	       out.__resv[1] == ZCRX_REGION_OFF(0) &&
+	       out.offsets.rqes == 128,
+	       "NODEV, if_idx and if_rxq 0: registered (%s), zcrx_id 0, rq_entries 100 -> %u, rx_buf_len 0 -> %u, token 0, region at %#llx",
+	       ERRNAME(ret), out.rq_entries, out.rx_buf_len,
+	       (unsigned long long)out.__resv[1]);
+	ret = nodev_try(buf_page, 0, &out);
+	result(!ret && out.rx_buf_len == page_size,
+	       "NODEV, rx_buf_len the page size: registered (%s), %u written back",
+	       ERRNAME(ret), out.rx_buf_len);
+	expect("NODEV, rx_buf_len 2 pages", nodev_try(buf_2_pages, 0, NULL),
+	       EOPNOTSUPP);
+	expect("NODEV, rx_buf_len 3 pages, not a power of two",
+	       nodev_try(buf_3_pages, 0, NULL), EINVAL);
+	expect("NODEV, rx_buf_len half a page",
+	       nodev_try(buf_half_page, 0, NULL), EINVAL);
+	expect("NODEV with if_idx of a device", nodev_try(if_idx_dev, 0, NULL),
+	       EINVAL);
+	expect("NODEV with if_idx 1 (lo)", nodev_try(if_idx_lo, 0, NULL),
+	       EINVAL);
+	expect("NODEV with if_rxq 1", nodev_try(if_rxq_1, 0, NULL), EINVAL);
+	expect("NODEV with if_rxq 0xffffffff", nodev_try(if_rxq_all, 0, NULL),
+	       EINVAL);
+	expect("NODEV with a dma-buf area", nodev_try(area_dmabuf, 0, NULL),
+	       EINVAL);
+	expect("NODEV without an area (area_ptr 0)",
+	       nodev_try(no_area, 0, NULL), EFAULT);
+	expect("NODEV with an area of length 0", nodev_try(area_len_0, 0, NULL),
+	       EFAULT);
+	expect("NODEV with an area mapped read-only (the kernel writes it)",
+	       nodev_try(area_read_only, 0, NULL), EFAULT);
+	expect("NODEV on a ring without IORING_SETUP_DEFER_TASKRUN",
+	       nodev_try(NULL, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32,
+			 NULL), EINVAL);
+	in_child(child_nodev_no_cap, NULL, res, 2);
+	expect("NODEV without CAP_NET_ADMIN", res[0], EPERM);
+	expect("order: NODEV without CAP_NET_ADMIN, ring without IORING_SETUP_DEFER_TASKRUN",
+	       res[1], EPERM);
+	expect("order: NODEV region_ptr unmapped, if_idx set (the region is read first)",
+	       nodev_try(region_unmapped, 0, NULL), EFAULT);
+	expect("order: NODEV if_idx set, area_ptr unmapped (if_idx checked first)",
+	       nodev_try(if_idx_area_unmapped, 0, NULL), EINVAL);
+	expect("order: NODEV dma-buf area, rx_buf_len 2 pages (the area first)",
+	       nodev_try(dmabuf_buf_2_pages, 0, NULL), EINVAL);
+}
+
+/*
+ * Receive every connection of @rx to its end on a NODEV instance. Only
+ * FLUSH_RQ consumes the refill ring: every batch of completions is
+ * followed by one, and a request that ran the area dry anyway (-ENOMEM)
+ * by a new request.
+ */
+static bool rx_run_nodev(struct rx *rx, int idle_ms)
+{
+	int i;
+
+	for (;;) {
+		rx_give_back(rx);
+		flush_rq(rx->in->ring_fd, rx->in->id);
+		rx_give_back(rx);
+		for (i = 0; i < rx->n; i++)
+			if (!rx->c[i].armed && !rx->c[i].done)
+				rx_arm(rx, i);
+		if (rx_all_done(rx))
+			return true;
+		if (!rx_wait(rx, idle_ms))
+			return false;
+	}
+}
+
+/*
+ * An area of 16 buffers and data waiting: a request takes all 16 and ends
+ * with -ENOMEM. The 16 returned through the refill ring stay there: the
+ * next request ends with -ENOMEM at once and head does not move, until
+ * FLUSH_RQ; then the next request gets 16 more. ALLOC_FAIL, asked for,
+ * never fires.
+ */
+static void test_nodev_dry(void)
+{
+	struct zcrx_event_desc ev = { .user_data = EV_USER_DATA,
+				      .type_mask = 3 };
+	const unsigned int nbufs = 16;
+	struct io_uring ring;
+	struct inst in;
+	struct conn c;
+	struct rx rx;
+	uint32_t head, head2;
+	unsigned int n, n2, i;
+	pid_t tx_pid;
+	int tx, res, res2;
+	bool ok;
+
+	ring_open(&ring, RING_FLAGS);
+	nodev_inst(&ring, &in, nbufs, 64, &ev);
+	rx_init(&rx, &ring, &in, &c, 1);
+	rx.hold = true;
+	tcp_pair(&c.fd, &tx);
+	tx_pid = send_fd(tx, 64 << 20);
+
+	n = take(&rx, &res);
+	result(n == nbufs && res == -ENOMEM,
+	       "NODEV: a request on more data than the area holds gets its %u buffers (%u), then -ENOMEM (%s)",
+	       nbufs, n, ERRNAME(res));
+	for (i = 0; i < nbufs; i++) {
+		struct held h = pop_held(&rx);
+
+		rq_push(&in, h.off, h.len);
+	}
+	head = rq_head(&in);
+	n = take(&rx, &res);
+	usleep(200000);
+	n2 = take(&rx, &res2);
+	head2 = rq_head(&in);
+	ok = check_eq("CQEs", n + n2, 0) && check_eq("res", res, -ENOMEM) &&
+	     check_eq("res", res2, -ENOMEM) && check_eq("head", head2, head);
+	result(ok, "NODEV: %u buffers returned through the refill ring, no FLUSH_RQ: two requests end with -ENOMEM at once, head stays at %u",
+	       nbufs, head2);
+	ok = check_eq("FLUSH_RQ", flush_rq(ring.ring_fd, in.id), 0) &&
+	     check_eq("head", rq_head(&in), head + nbufs);
+	n = take(&rx, &res);
+	result(ok && n == nbufs && res == -ENOMEM,
+	       "NODEV: FLUSH_RQ consumes them (head +%u); the next request gets %u buffers again, then -ENOMEM",
+	       rq_head(&in) - head, n);
+	rx_poll(&rx);
+	result(!rx.events[ZCRX_EVENT_ALLOC_FAIL] &&
+	       rx.events[ZCRX_EVENT_COPY] == 1 && !rx.ev_bad &&
+	       arm_event(ring.ring_fd, in.id, ZCRX_EVENT_ALLOC_FAIL) == -EINVAL,
+	       "NODEV: ALLOC_FAIL asked for never fires though the area ran dry three times (ARM_EVENT: still armed); COPY fired once (%u, %u)",
+	       rx.events[ZCRX_EVENT_ALLOC_FAIL], rx.events[ZCRX_EVENT_COPY]);
+	close(c.fd);
+	reap_child(tx_pid);
+	rx_free(&rx);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+}
+
+/*
+ * A stream of @bytes over lo (@lfd -1) or from the peer to cfg.port2
+ * (@lfd its listener) into a NODEV instance of 1024 buffers: every byte
+ * copied and verified. The receiver keeps up, so TCP has no reason to
+ * collapse the queue into linear skbs: the NIC flow's payload stays in
+ * frags (header split), and every byte of it counts in the statistics.
+ */
+static bool nodev_stream(int lfd, uint64_t bytes, const char *what,
+			 uint32_t type_mask)
+{
+	struct zcrx_event_desc ev = { .user_data = EV_USER_DATA,
+				      .type_mask = type_mask,
+				      .flags = ZCRX_EVENT_DESC_FLAG_STATS,
+				      .stats_offset = 128 + 64 * 16 };
+	struct io_uring ring;
+	struct inst in;
+	struct conn c;
+	struct rx rx;
+	pid_t tx_pid;
+	long long copy_bytes, zc_bytes;
+	unsigned int enomem;
+	int tx;
+	bool ok;
+
+	ring_open(&ring, RING_FLAGS);
+	nodev_inst(&ring, &in, 1024, 64, &ev);
+	rx_init(&rx, &ring, &in, &c, 1);
+	if (lfd < 0) {
+		tcp_pair(&c.fd, &tx);
+		tx_pid = send_fd(tx, bytes);
+	} else {
+		tx_pid = send_streams(cfg.port2, 1, bytes);
+		c.fd = accept_within(lfd, WAIT_MS);
+	}
+	ok = c.fd >= 0 && rx_run_nodev(&rx, WAIT_MS) && rx_ok(&rx, bytes) &&
+	     !reap_child(tx_pid);
+	rx_poll(&rx);
+	copy_bytes = fdinfo_counter(ring.ring_fd, in.id, "copy_bytes");
+	zc_bytes = fdinfo_counter(ring.ring_fd, in.id, "zc_bytes");
+	enomem = c.enomem;
+	ksft_print_msg("%s: %u CQEs, %u requests ran the area dry, fdinfo zc_bytes %lld copy_bytes %lld, stats %llu pieces %llu bytes, events %u/%u\n",
+		       what, rx.data_cqes, enomem, zc_bytes, copy_bytes,
+		       (unsigned long long)in.stats->copy_count,
+		       (unsigned long long)in.stats->copy_bytes,
+		       rx.events[0], rx.events[1]);
+	ok &= check_eq("copy_bytes", copy_bytes, bytes) &&
+	      check_eq("zc_bytes", zc_bytes, 0) &&
+	      check_eq("CQEs not at a buffer's start", rx.mid_buf, 0) &&
+	      check_eq("CQEs over a page", rx.big, 0);
+	result(ok, "NODEV: %llu bytes %s, every byte copied (fdinfo copy_bytes), a buffer each and at most a page per CQE, verified",
+	       (unsigned long long)bytes, what);
+	if (lfd >= 0)
+		result(check_eq("stats copy_bytes", in.stats->copy_bytes, bytes) &&
+		       check("stats copy_count", in.stats->copy_count > 0 &&
+			     in.stats->copy_count <= rx.data_cqes),
+		       "NODEV: stats count the stream's payload exactly: copy_bytes %llu, copy_count %llu (at most one per CQE)",
+		       (unsigned long long)in.stats->copy_bytes,
+		       (unsigned long long)in.stats->copy_count);
+	if (type_mask)
+		result(!rx.events[ZCRX_EVENT_ALLOC_FAIL] &&
+		       rx.events[ZCRX_EVENT_COPY] == 1,
+		       "NODEV, %s: COPY fired once, ALLOC_FAIL never (%u dry areas)",
+		       what, enomem);
+	else
+		result(!rx.events[0] && !rx.events[1] && !rx.stray,
+		       "NODEV, %s, type_mask 0: no event CQE", what);
+	rx_close(&rx);
+	rx_free(&rx);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+	return ok;
+}
+
+static void mode_nodev(void)
+{
+	uint64_t bytes = MSS_MULTIPLE(debug_kernel ? 2 << 20 : 8 << 20);
+	int lfd;
+
+	ksft_set_plan(28);
+	if (debug_kernel)
+		ksft_print_msg("reduced volume on the debug kernel: bytes %llu -> %llu\n",
+			       (unsigned long long)MSS_MULTIPLE(8 << 20),
+			       (unsigned long long)bytes);
+	test_nodev_rules();
+	test_nodev_dry();
+	nodev_stream(-1, bytes, "over lo", 3);
+	lfd = listen_on(cfg.port2);
+	nodev_stream(lfd, bytes, "from the peer over the NIC (a queue without provider)",
+		     3);
+	close(lfd);
+}
+
 /* Command line */
 
 static unsigned int parse_ifindex(const char *arg)
@@ -2622,6 +2944,7 @@ static const struct mode {
 	{ "ctrl", mode_ctrl, "-i IF -q QUEUE", true, false },
 	{ "share", mode_share, "-i IF -q QUEUE -p PORT -P PORT2 -n NETNS -a ADDR",
 	  true, true },
+	{ "nodev", mode_nodev, "-P PORT -n NETNS -a ADDR", false, true },
 };
 
 static void usage(void)
