@@ -10,6 +10,7 @@
  *   zcrx_ctl ctrl   -i IF -q QUEUE
  *   zcrx_ctl share  -i IF -q QUEUE -p PORT -P PORT2 -n NETNS -a ADDR
  *   zcrx_ctl nodev  -P PORT -n NETNS -a ADDR
+ *   zcrx_ctl events -i IF -q QUEUE -p PORT -P PORT2 -n NETNS -a ADDR
  *
  * IF has tcp-data-split on (for query: off, nothing binds) and QUEUE is
  * one of its rx queues nothing else uses; the NIC steers PORT (and, for
@@ -2919,6 +2920,277 @@ static void mode_nodev(void)
 	close(lfd);
 }
 
+/* events: ALLOC_FAIL, COPY, statistics (ABI §9) */
+
+/* The NIC's failed buffer allocations on cfg.queue (ethtool -S), or -1 */
+static long nic_alloc_fail(void)
+{
+	char ifname[IF_NAMESIZE], cmd[64], key[32], line[256];
+	long val = -1, v;
+	FILE *f;
+
+	if (!if_indextoname(cfg.ifindex, ifname))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "ethtool -S %s 2>/dev/null", ifname);
+	snprintf(key, sizeof(key), "rx%u_alloc_fail:", cfg.queue);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+
+		if (sscanf(line, " %63s %ld", name, &v) == 2 &&
+		    !strcmp(name, key))
+			val = v;
+	}
+	pclose(f);
+	return val;
+}
+
+/* Handle completions for @ms, whatever comes */
+static void rx_for(struct rx *rx, int ms)
+{
+	long end = now_ms() + ms;
+
+	while (now_ms() < end)
+		rx_wait(rx, 50);
+}
+
+/*
+ * The queue starves: a receiver that keeps every buffer of a stream to
+ * the steered queue. The area (1024 buffers) is twice what the NIC's rx
+ * ring holds, so the queue runs dry once the user holds about half of
+ * it, and stays dry: the NIC keeps trying to refill, and the stream
+ * stalls. ALLOC_FAIL fires once, then not again until re-armed.
+ */
+static void test_alloc_fail(uint64_t bytes)
+{
+	struct zcrx_event_desc ev = { .user_data = EV_USER_DATA,
+				      .type_mask = 3 };
+	struct io_uring ring;
+	struct inst in;
+	struct conn c;
+	struct rx rx;
+	long fails0, fails1, t;
+	size_t held;
+	pid_t tx;
+	int lfd, ret;
+
+	ring_open(&ring, RING_FLAGS);
+	dev_inst(&ring, &in, 1024, 1024, &ev);
+	rx_init(&rx, &ring, &in, &c, 1);
+	rx.hold = true;
+	lfd = listen_on(cfg.port);
+	rx_for(&rx, 300);
+	result(!rx.events[0] && !rx.events[1] && !rx.ev_bad && !rx.stray,
+	       "ALLOC_FAIL: bound, the area twice the NIC's ring, no traffic: no event in 0.3 s");
+
+	tx = send_streams(cfg.port, 1, bytes);
+	c.fd = accept_within(lfd, WAIT_MS);
+	if (c.fd < 0)
+		ksft_exit_fail_msg("no connection on %d\n", cfg.port);
+	rx_arm(&rx, 0);
+	t = now_ms();
+	while (!rx.events[ZCRX_EVENT_ALLOC_FAIL] && now_ms() - t < 60000)
+		rx_wait(&rx, 100);
+	held = rx.nheld;
+	result(rx.events[ZCRX_EVENT_ALLOC_FAIL] == 1 && !rx.ev_bad &&
+	       !rx.stray,
+	       "ALLOC_FAIL fires when the queue starves (the user holds %zu of 1024 buffers): user_data the descriptor's, res 0, flags 0, big half 0",
+	       held);
+
+	fails0 = nic_alloc_fail();
+	rx_for(&rx, 1500);
+	fails1 = nic_alloc_fail();
+	ksft_print_msg("the NIC's failed refills on queue %u: %ld -> %ld in 1.5 s; buffers held %zu\n",
+		       cfg.queue, fails0, fails1, rx.nheld);
+	result(rx.events[ZCRX_EVENT_ALLOC_FAIL] == 1 && fails1 > fails0,
+	       "ALLOC_FAIL fires once: no second event in 1.5 s of starvation, %ld more failed refills",
+	       fails1 - fails0);
+
+	ret = arm_event(ring.ring_fd, in.id, ZCRX_EVENT_ALLOC_FAIL);
+	t = now_ms();
+	while (rx.events[ZCRX_EVENT_ALLOC_FAIL] < 2 && now_ms() - t < 30000)
+		rx_wait(&rx, 100);
+	result(!ret && rx.events[ZCRX_EVENT_ALLOC_FAIL] == 2,
+	       "ARM_EVENT(ALLOC_FAIL) after it fired: %s, and it fires again while the queue still starves (%u events)",
+	       ERRNAME(ret), rx.events[ZCRX_EVENT_ALLOC_FAIL]);
+
+	rx.hold = false;
+	rx_give_back(&rx);
+	result(rx_run(&rx, -1, 30000) && rx_ok(&rx, bytes) && !reap_child(tx) &&
+	       !rx.events[ZCRX_EVENT_COPY] &&
+	       !fdinfo_counter(ring.ring_fd, in.id, "copy_bytes"),
+	       "the buffers returned, the stream recovers: %llu bytes verified, zero-copy (no COPY event, copy_bytes 0)",
+	       (unsigned long long)bytes);
+	close(lfd);
+	rx_close(&rx);
+	rx_free(&rx);
+	munmap(in.region, in.region_len);
+	in.region = NULL;
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+}
+
+/* One stream from the peer to cfg.port2 into connection @i of @rx */
+static bool copied_flow(struct rx *rx, int lfd, int i, uint64_t bytes)
+{
+	pid_t tx = send_streams(cfg.port2, 1, bytes);
+	struct conn *c = &rx->c[i];
+
+	c->fd = accept_within(lfd, WAIT_MS);
+	if (c->fd < 0)
+		return false;
+	rx_arm(rx, i);
+	while (!c->done && rx_wait(rx, WAIT_MS))
+		;
+	rx_poll(rx);
+	return c->done && !c->res && c->bytes == bytes && !c->bad &&
+	       !reap_child(tx);
+}
+
+/*
+ * Flows from the peer to cfg.port2, which lands on a queue without a
+ * provider: read with the device instance, every payload byte is copied
+ * out of the frags header split put it in, and counted.
+ */
+static void test_copy(uint64_t bytes)
+{
+	struct zcrx_event_desc ev = { .user_data = EV_USER_DATA,
+				      .type_mask = 3,
+				      .flags = ZCRX_EVENT_DESC_FLAG_STATS };
+	struct inst_opts o = { .queue = cfg.queue, .area_pages = 4096,
+			       .rq_entries = 1024, .user_region = true,
+			       .region_fill = 0xff, .ev = &ev };
+	struct io_uring ring;
+	struct inst in;
+	struct conn c[3];
+	struct rx rx;
+	uint64_t cqes;
+	int lfd, ret;
+	bool ok;
+
+	ev.stats_offset = 128 + o.rq_entries * sizeof(struct io_uring_zcrx_rqe);
+	o.region_size = io_uring_zcrx_rq_region_size(o.rq_entries) + page_size;
+	ring_open(&ring, RING_FLAGS);
+	must_register(&ring, &in, &o);
+	result(!in.stats->copy_count && !in.stats->copy_bytes,
+	       "stats at offset %llu of a user region filled with 0xff: zeroed at registration",
+	       (unsigned long long)ev.stats_offset);
+
+	rx_init(&rx, &ring, &in, c, 3);
+	lfd = listen_on(cfg.port2);
+	ok = copied_flow(&rx, lfd, 0, bytes);
+	cqes = rx.data_cqes;
+	ksft_print_msg("flow 1: %u CQEs, stats %llu pieces %llu bytes, fdinfo copy_bytes %lld zc_bytes %lld\n",
+		       rx.data_cqes, (unsigned long long)in.stats->copy_count,
+		       (unsigned long long)in.stats->copy_bytes,
+		       fdinfo_counter(ring.ring_fd, in.id, "copy_bytes"),
+		       fdinfo_counter(ring.ring_fd, in.id, "zc_bytes"));
+	result(ok && rx.events[ZCRX_EVENT_COPY] == 1 &&
+	       !rx.events[ZCRX_EVENT_ALLOC_FAIL] && !rx.ev_bad && !rx.stray,
+	       "COPY fires on a flow copied from another queue: one event CQE, user_data the descriptor's, res 1, flags 0, big half 0");
+	result(check_eq("stats copy_bytes", in.stats->copy_bytes, bytes) &&
+	       check_eq("fdinfo copy_bytes",
+			fdinfo_counter(ring.ring_fd, in.id, "copy_bytes"),
+			bytes) &&
+	       check("copy_count", in.stats->copy_count >= 1 &&
+		     in.stats->copy_count <= cqes),
+	       "stats count that flow exactly: copy_bytes %llu, copy_count %llu (one per frag piece, at most one per CQE)",
+	       (unsigned long long)bytes,
+	       (unsigned long long)in.stats->copy_count);
+
+	ok = copied_flow(&rx, lfd, 1, bytes);
+	result(ok && rx.events[ZCRX_EVENT_COPY] == 1 &&
+	       check_eq("stats copy_bytes", in.stats->copy_bytes, 2 * bytes),
+	       "COPY stays silent for a second copied flow until re-armed; the stats count it (%llu)",
+	       (unsigned long long)in.stats->copy_bytes);
+	ret = arm_event(ring.ring_fd, in.id, ZCRX_EVENT_COPY);
+	ok = copied_flow(&rx, lfd, 2, bytes);
+	result(!ret && ok && rx.events[ZCRX_EVENT_COPY] == 2 &&
+	       check_eq("stats copy_bytes", in.stats->copy_bytes, 3 * bytes),
+	       "ARM_EVENT(COPY): %s; the third flow fires it again, stats %llu",
+	       ERRNAME(ret), (unsigned long long)in.stats->copy_bytes);
+	close(lfd);
+	rx_close(&rx);
+	rx_free(&rx);
+	io_uring_queue_exit(&ring);
+	inst_unmap(&in);
+}
+
+/* Events go to the ring that registered, never to an importing ring */
+static void test_events_importer(uint64_t bytes)
+{
+	struct zcrx_event_desc ev = { .user_data = EV_USER_DATA,
+				      .type_mask = 1 << ZCRX_EVENT_COPY };
+	struct io_uring x, y;
+	struct inst in, iy;
+	struct conn c[2];
+	struct rx rx_x, rx_y;
+	int efd, lfd, ret;
+	bool ok;
+
+	ring_open(&x, RING_FLAGS);
+	dev_inst(&x, &in, 4096, 1024, &ev);
+	efd = export(x.ring_fd, in.id);
+	ring_open(&y, RING_FLAGS);
+	ret = efd < 0 ? efd : inst_import(y.ring_fd, &iy, efd, &in);
+	if (ret || !iy.region)
+		ksft_exit_fail_msg("export and import: %s\n", ERRNAME(ret));
+	close(efd);
+	rx_init(&rx_x, &x, &in, NULL, 0);
+	rx_init(&rx_y, &y, &iy, c, 2);
+	lfd = listen_on(cfg.port2);
+
+	ok = copied_flow(&rx_y, lfd, 0, bytes);
+	rx_for(&rx_x, 200);
+	rx_poll(&rx_y);
+	result(ok && rx_x.events[ZCRX_EVENT_COPY] == 1 && !rx_x.stray &&
+	       !rx_y.events[0] && !rx_y.events[1] && !rx_y.stray,
+	       "a flow copied through the importing ring: the COPY event CQE comes on the registering ring (%u), none on the importer (%u)",
+	       rx_x.events[ZCRX_EVENT_COPY], rx_y.events[ZCRX_EVENT_COPY]);
+
+	/* re-armed, then the registering ring goes */
+	ret = arm_event(x.ring_fd, in.id, ZCRX_EVENT_COPY);
+	munmap(in.region, in.region_len);
+	in.region = NULL;
+	io_uring_queue_exit(&x);
+	ok = copied_flow(&rx_y, lfd, 1, bytes);
+	rx_for(&rx_y, 200);
+	result(!ret && ok && !rx_y.events[0] && !rx_y.events[1] && !rx_y.stray,
+	       "COPY re-armed, the registering ring closed: another copied flow through the importer, still no event CQE there");
+	close(lfd);
+	rx_close(&rx_y);
+	rx_free(&rx_x);
+	rx_free(&rx_y);
+	io_uring_queue_exit(&y);
+	iy.area = NULL;
+	inst_unmap(&iy);
+	inst_unmap(&in);
+}
+
+static void mode_events(void)
+{
+	uint64_t bytes = debug_kernel ? 4 << 20 : 8 << 20;
+	/* copied flows: a multiple of the MSS (1448), about 4 MiB */
+	uint64_t flow = MSS_MULTIPLE(debug_kernel ? 1 << 20 : 4 << 20);
+	int lfd;
+
+	ksft_set_plan(15);
+	if (debug_kernel)
+		ksft_print_msg("reduced volume on the debug kernel: bytes %d -> %llu, flows %llu -> %llu\n",
+			       8 << 20, (unsigned long long)bytes,
+			       (unsigned long long)MSS_MULTIPLE(4 << 20),
+			       (unsigned long long)flow);
+	test_alloc_fail(bytes);
+	test_copy(flow);
+	lfd = listen_on(cfg.port2);
+	nodev_stream(lfd, flow, "from the peer over the NIC (a queue without provider), stats with no event asked for",
+		     0);
+	close(lfd);
+	test_events_importer(flow);
+}
+
 /* Command line */
 
 static unsigned int parse_ifindex(const char *arg)
@@ -2945,6 +3217,8 @@ static const struct mode {
 	{ "share", mode_share, "-i IF -q QUEUE -p PORT -P PORT2 -n NETNS -a ADDR",
 	  true, true },
 	{ "nodev", mode_nodev, "-P PORT -n NETNS -a ADDR", false, true },
+	{ "events", mode_events, "-i IF -q QUEUE -p PORT -P PORT2 -n NETNS -a ADDR",
+	  true, true },
 };
 
 static void usage(void)
