@@ -76,7 +76,7 @@
 #include "pattern.h"
 
 #define MAX_CONNS	64
-/* The kernel takes refill entries only as the queue needs buffers. */
+/* How long the refill ring may stay full, flushing it all the while */
 #define RQ_FULL_WAIT_S	10
 /* -D: enters whose completions are not all looked at yet, at most */
 #define MAX_ENTERS	64
@@ -412,10 +412,21 @@ static uint64_t rq_push(uint64_t off, uint32_t len, uint32_t pad)
 static void rq_wait_space(unsigned int n)
 {
 	time_t give_up = time(NULL) + RQ_FULL_WAIT_S;
+	int ret;
 
 	while (io_uring_zcrx_rq_space(&rq) < n) {
-		/* with no traffic on the queue a full ring stays full */
+		/*
+		 * The kernel takes entries only as the queue needs buffers.
+		 * Waiting for that can deadlock: while we wait we read
+		 * nothing, the sockets fill up, the peer stops sending, and
+		 * the queue needs nothing. ZCRX_CTRL_FLUSH_RQ takes them now.
+		 */
 		io_uring_zcrx_rq_commit(&rq);
+		ret = io_uring_zcrx_flush_rq(&ring, zcrx_id);
+		if (ret && ret != -EOPNOTSUPP && ret != -EINVAL)
+			die("ZCRX_CTRL_FLUSH_RQ", -ret);
+		if (io_uring_zcrx_rq_space(&rq) >= n)
+			break;
 		if (time(NULL) > give_up)
 			die("refill ring full", EAGAIN);
 		usleep(100);

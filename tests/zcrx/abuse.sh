@@ -38,7 +38,7 @@ hostile_send=$!
 ln_wait 30 zc_flowing $hostile || ktap_info "no data reached the hostile instance"
 
 # The legitimate side, while the hostile one goes on.
-bytes=$((16 << 20))
+ktap_scale bytes $((16 << 20))
 rc=0
 zc_start legit -q $ZC_QUEUE -p $ZC_PORT -c 2 -b $bytes || rc=1
 legit=$zc_pid
@@ -49,7 +49,7 @@ sed 's/^/# legit: /' "$zc_tmp/legit"
 grep -q '^done: ok' "$zc_tmp/legit" || rc=1
 counters=$(zc_counters "$zc_tmp/legit")
 [ "$counters" = "$((2 * bytes)) 0" ] || rc=1
-ktap_result $rc "next to a hostile refill ring, 2 x 16 MiB on queue $ZC_QUEUE arrive verified, all zero-copy ($counters)"
+ktap_result $rc "next to a hostile refill ring, 2 x $((bytes >> 20)) MiB on queue $ZC_QUEUE arrive verified, all zero-copy ($counters)"
 
 # Every kind of garbage was written at least once and the hostile side
 # ended by itself.

@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib/zcrx.sh"
 ktap_plan 2
 zc_setup
 
-bytes=$((16 << 20))
+ktap_scale bytes $((16 << 20))
 zc_run rss "$LN_NS_A" "$LN_ADDR4_B" $ZC_OTHER_PORT 1 $bytes
 rc=$?
 [ "$counters" = "0 $bytes" ] || rc=1
