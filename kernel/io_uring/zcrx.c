@@ -1114,7 +1114,8 @@ void io_zcrx_show_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
 		seq_printf(m, "Zcrx%lu:\tifindex=%u rxq=%d zc_bytes=%llu copy_bytes=%llu\n",
 			   index, ifq->if_idx, (int)READ_ONCE(ifq->if_rxq),
-			   ifq->zc_bytes, ifq->copy_bytes);
+			   (u64)atomic64_read(&ifq->zc_bytes),
+			   (u64)atomic64_read(&ifq->copy_bytes));
 	}
 }
 
@@ -1492,7 +1493,7 @@ static int io_zcrx_copy_skb(struct io_zcrx_args *args,
 		io_zcrx_user_ref_inc(niov);
 		copied += n;
 	}
-	ifq->copy_bytes += copied;
+	atomic64_add(copied, &ifq->copy_bytes);
 	if (ret)
 		args->err = ret;
 	return copied ? copied : ret;
@@ -1527,7 +1528,7 @@ static int io_zcrx_recv_frag(struct io_zcrx_args *args,
 		return -ENOSPC;
 	}
 	io_zcrx_get_niov_uref(niov);
-	ifq->zc_bytes += len;
+	atomic64_add(len, &ifq->zc_bytes);
 	return len;
 }
 

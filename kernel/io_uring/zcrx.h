@@ -84,9 +84,9 @@ struct io_zcrx_ifq {
 	struct net_device		*netdev;
 	netdevice_tracker		netdev_tracker;
 
-	/* Bytes completed to the user, for fdinfo (under uring_lock). */
-	u64				zc_bytes;
-	u64				copy_bytes;
+	/* Bytes completed to the user, for fdinfo; rings share instances. */
+	atomic64_t			zc_bytes;
+	atomic64_t			copy_bytes;
 
 	/* Events (ABI §9): CQEs to the registering ring, ev_ctx, until it
 	 * closes. A type fires once (its ev_armed bit goes) until re-armed;
