@@ -5,7 +5,9 @@
  *   zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES] [-A AREA]
  *           [-r RQ_ENTRIES] [-B LIMIT] [-s SLOW_US] [-U] [-t SECONDS]
  *           [-H | -C | -D] [-E] [-L LOOPS [-e EVERY]] [-X CQES]
- *           [-K FILE]
+ *           [-K FILE] [-R RX_BUF_LEN] [-m anon|huge|udmabuf] [-k]
+ *           [-n AREAS | -a AREAS] [-z SIZE] [-u cqe|start|any]
+ *           [-F PORT]
  *
  * Registers a zcrx instance on rx queue QUEUE of IF, accepts CONNS
  * connections on PORT (sent by `pstream send`) and receives each with a
@@ -19,8 +21,50 @@
  * (H: buffers it kept, with -H or -C) then the instance's counters from the
  * ring's fdinfo,
  *   zcrx: cqes=N zc_bytes=Z copy_bytes=C
- * and "done: ok" only if every connection ended with EOF, no bad byte and
- * exactly BYTES when -b is given; exit status 0 likewise.
+ * then what the completions said about the buffers,
+ *   buffers: rx_buf_len=L areas=A used=U shared=S bad_offsets=O
+ * (U: areas at least one completion pointed into; S: data completions in
+ * the same buffer as the one before, as large buffers that take several
+ * frames give; O: completions that were not inside one buffer of one
+ * area, which are not read and fail the run), and "done: ok" only if
+ * every connection ended with EOF, no bad byte and exactly BYTES when -b
+ * is given, and no completion was out of place; exit status 0 likewise.
+ *
+ * Every data completion must lie inside one buffer: its offset, area id
+ * bits removed, modulo the buffer size (rx_buf_len) plus its length is at
+ * most the buffer size, and the area id is one the instance has (ABI §6).
+ *
+ * The memory (zcrx ABI §4, §8):
+ *  -R  rx_buf_len to ask for (0, the default: the page size); the kernel
+ *      must write back that size (the page size for 0).
+ *  -m  what the areas are: anon (the default; anonymous memory), huge
+ *      (anonymous 2 MiB huge pages, MAP_HUGETLB: physically contiguous
+ *      runs for large buffers; AREA and SIZE multiples of 2 MiB), udmabuf
+ *      (a dma-buf of a memfd through /dev/udmabuf, registered with
+ *      IORING_ZCRX_AREA_DMABUF; the CPU reads what the device wrote
+ *      through a mapping of the memfd).
+ *  -k  with udmabuf: close the dma-buf fds and the memfds once the first
+ *      data completion came, so that only the instance keeps them; the
+ *      mappings stay for the checks. Prints "fds closed at byte B".
+ *  -n  AREAS more areas of SIZE bytes (-z, default AREA) added with
+ *      ZCRX_CTRL_ADD_AREA right after registration; each must get the
+ *      token of the next area id.
+ *  -a  AREAS more areas of SIZE bytes added mid-stream: every completion is
+ *      held until each buffer of area 0 is (area 0 ran dry: the queue has
+ *      no buffer left), then the areas are added, and completions are
+ *      still held until one came from every area; then all held buffers
+ *      are checked again and returned, and the rest of the stream goes as
+ *      usual. Prints
+ *        grow: added=N at_byte=B seen=S/T rechecked=K
+ *      (S of the T areas had a completion while all were held).
+ *  -u  what a refill entry names: the completion's offset (cqe, the
+ *      default), the start of its buffer (start), or a random offset inside
+ *      the buffer (any); the kernel takes the buffer the offset falls in.
+ *  -F  accept one more connection, on PORT, a flow the NIC puts on another
+ *      queue, so that every byte of it needs a copy into the area. With a
+ *      dma-buf area, which the CPU cannot write, its request must end with
+ *      -ENOMEM before any data ("copy flow: res=-12 bytes=0"); with user
+ *      memory it is checked like the others.
  *
  * The lifetime rules of the ABI (tests/zcrx/lifetime.sh, abuse.sh):
  *  -H  never return a buffer: the ring exits with all of them held.
@@ -40,7 +84,9 @@
  *  -X  hostile: return garbage through the refill ring (see enum abuse),
  *      and stop after CQES data completions or SECONDS, whichever is
  *      first. Its own bytes may go bad and its stream stall, neither of
- *      which fails it; it prints "abuse: ..." with what it wrote.
+ *      which fails it (a completion out of place still does); it prints
+ *      "abuse: ..." with what it wrote, and "abuse-areas: other_area=N"
+ *      (entries naming the buffer's index in another area it has).
  *  -D  a receiver that returns buffers it does not hold, mixed with the
  *      ones it does (tests/zcrx/refs.sh): every buffer twice (once when
  *      the refill ring is short of room), and every other one before it
@@ -58,6 +104,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -65,12 +112,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/udmabuf.h>
+/* the kernel's header first: it has ZCRX_CTRL_ADD_AREA's struct */
+#include <linux/io_uring.h>
 #include <liburing/zcrx.h>
 
 #include "pattern.h"
@@ -86,6 +137,11 @@
 #define REFS_DELAY	64
 /* -D: an entry the kernel skips (no area has such an offset) */
 #define RQ_SEPARATOR	(~IORING_ZCRX_AREA_MASK)
+/* Areas an instance can have (ABI §8) */
+#define MAX_AREAS	1024
+#define HUGE_PAGE	(2UL << 20)
+/* Where -F's connection is among conns[] */
+#define NO_COPY_FLOW	(-1)
 
 enum hold {
 	HOLD_NONE,
@@ -99,10 +155,42 @@ struct held {
 	uint64_t off;		/* as in the CQE, area id bits included */
 	uint64_t pos;		/* stream offset of its first byte */
 	uint32_t len;
+	uint32_t conn;		/* -a: whose bytes they are */
+};
+
+/* What the areas are made of (-m) */
+enum mem {
+	MEM_ANON,
+	MEM_HUGE,
+	MEM_UDMABUF,
+};
+
+/* What a refill entry names (-u) */
+enum rq_name {
+	RQ_NAME_CQE,		/* the completion's offset */
+	RQ_NAME_START,		/* the start of its buffer */
+	RQ_NAME_ANY,		/* a random offset inside its buffer */
+};
+
+/* One area of the instance, id its index in areas[] */
+struct area {
+	uint8_t *base;		/* where the CPU reads it */
+	size_t len;
+	int memfd, dmabuf_fd;	/* udmabuf; -1 once closed */
+	uint64_t cqes;		/* data completions into it */
+};
+
+/* -a: where the areas being added mid-stream are */
+enum grow {
+	GROW_OFF,
+	GROW_DRY,		/* holding everything until area 0 ran dry */
+	GROW_SPREAD,		/* areas added, holding until each was used */
+	GROW_DONE,		/* all returned, as usual from now on */
 };
 
 struct conn {
 	int fd;
+	bool copy_flow;		/* -F: every byte of it needs a copy */
 	uint64_t bytes;
 	uint64_t armed_at;	/* bytes when the current request was armed */
 	uint32_t limit;		/* its read limit, 0 for none */
@@ -124,6 +212,14 @@ struct opts {
 	size_t area_size;
 	unsigned int rq_entries, limit, loops, every;
 	uint64_t abuse_cqes;
+	uint32_t rx_buf_len;	/* -R */
+	enum mem mem;		/* -m */
+	bool close_fds;		/* -k */
+	unsigned int add_areas;	/* -n */
+	unsigned int grow_areas; /* -a */
+	size_t added_size;	/* -z */
+	enum rq_name rq_name;	/* -u */
+	int copy_port;		/* -F, 0 for none */
 };
 
 /* What the instance's fdinfo line says. */
@@ -136,14 +232,15 @@ struct zcrx_info {
 enum abuse {
 	ABUSE_NONE,		/* a proper return, so the stream goes on */
 	ABUSE_TWICE,		/* the same buffer returned twice */
-	ABUSE_RANDOM,		/* a random offset inside the area */
-	ABUSE_RANGE,		/* offsets past the end of the area */
-	ABUSE_AREA_ID,		/* another area's id in the token bits */
+	ABUSE_RANDOM,		/* a random offset inside one of its areas */
+	ABUSE_RANGE,		/* offsets past the end of one of its areas */
+	ABUSE_AREA_ID,		/* an area id it has not, or another area's */
 	ABUSE_PAD,		/* __pad not zero */
 	ABUSE_LEN,		/* a length that is not the completion's */
 	ABUSE_HEAD,		/* the kernel-owned head overwritten */
 	ABUSE_TAIL_AHEAD,	/* a tail far ahead of the entries written */
 	ABUSE_TAIL_BACK,	/* a tail behind what the kernel consumed */
+	ABUSE_INSIDE,		/* a proper return naming another offset of the buffer */
 	NR_ABUSES
 };
 
@@ -151,13 +248,31 @@ static struct io_uring ring;
 static struct io_uring_zcrx_rq rq;
 static size_t rq_size;
 static uint64_t rq_written;	/* refill entries written, ever: rq_tail in 64 bits */
-static struct conn conns[MAX_CONNS];
-static void *area;
+static struct conn conns[MAX_CONNS + 1];
+static int nr_conns;		/* CONNS, and -F's */
+static struct area areas[MAX_AREAS];
+static unsigned int nr_areas;
 static uint32_t zcrx_id;
 static unsigned int buf_shift;	/* log2 of the instance's buffer size */
 static uint64_t nr_cqes, nr_data_cqes;
-static uint64_t nr_abuses[NR_ABUSES];
+static uint64_t nr_abuses[NR_ABUSES], nr_other_area;
 static unsigned int loop;
+
+/* What the completions said about the buffers */
+static uint64_t nr_shared, nr_bad_offsets;
+static unsigned int nr_used_areas;	/* areas a completion pointed into */
+static int64_t last_buf_key = -1;	/* area id and index of the last one */
+
+/* -a */
+static enum grow grow;
+static struct held *grow_held;
+static size_t nr_grow_held, max_grow_held;
+static uint8_t *dry_seen;		/* area 0's buffers held, one byte each */
+static size_t nr_dry_seen;
+static uint64_t grow_at_byte, grow_rechecked;
+static unsigned int grow_seen;
+static uint64_t total_bytes;		/* data bytes of all connections */
+static bool fds_closed;			/* -k */
 
 /*
  * -D: what the misbehaving receiver wrote. extra_end[B] is one past the
@@ -220,21 +335,121 @@ static void setup_ring(void)
 		die("io_uring_queue_init_params", -ret);
 }
 
+/* The memfd of a udmabuf area, its dma-buf, and a mapping to read it. */
+static void udmabuf_area(struct area *a)
+{
+	struct udmabuf_create create = {
+		.flags = UDMABUF_FLAGS_CLOEXEC,
+		.size = a->len,
+	};
+	int dev;
+
+	a->memfd = memfd_create("zcrx_rx-area", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (a->memfd < 0)
+		die("memfd_create", errno);
+	if (ftruncate(a->memfd, a->len))
+		die("ftruncate memfd", errno);
+	/* udmabuf takes only memfds that cannot shrink under it */
+	if (fcntl(a->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		die("memfd F_SEAL_SHRINK", errno);
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		die("/dev/udmabuf", errno);
+	create.memfd = a->memfd;
+	a->dmabuf_fd = ioctl(dev, UDMABUF_CREATE, &create);
+	if (a->dmabuf_fd < 0)
+		die("UDMABUF_CREATE", errno);
+	close(dev);
+	/* the memfd's pages are the dma-buf's: what the device wrote */
+	a->base = mmap(NULL, a->len, PROT_READ, MAP_SHARED, a->memfd, 0);
+	if (a->base == MAP_FAILED)
+		die("mmap memfd", errno);
+}
+
+/* Memory for an area of @len bytes as -m says, and its registration. */
+static void area_alloc(const struct opts *o, struct area *a, size_t len,
+		       struct io_uring_zcrx_area_reg *reg)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+
+	memset(reg, 0, sizeof(*reg));
+	*a = (struct area){ .len = len, .memfd = -1, .dmabuf_fd = -1 };
+	reg->len = len;
+	if (o->mem == MEM_UDMABUF) {
+		udmabuf_area(a);
+		reg->flags = IORING_ZCRX_AREA_DMABUF;
+		reg->dmabuf_fd = a->dmabuf_fd;
+		return;
+	}
+	if (o->mem == MEM_HUGE) {
+		if (len % HUGE_PAGE)
+			die("a huge-page area is whole huge pages", EINVAL);
+		flags |= MAP_HUGETLB;
+	}
+	a->base = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (a->base == MAP_FAILED)
+		die(o->mem == MEM_HUGE ? "mmap huge-page area (vm.nr_hugepages)" :
+					 "mmap area", errno);
+	reg->addr = (uintptr_t)a->base;
+}
+
+/* -k: the instance alone keeps the dma-bufs (and so the memfds) now. */
+static void area_close_fds(struct area *a)
+{
+	if (a->dmabuf_fd >= 0)
+		close(a->dmabuf_fd);
+	if (a->memfd >= 0)
+		close(a->memfd);
+	a->dmabuf_fd = a->memfd = -1;
+}
+
+static void area_free(struct area *a)
+{
+	munmap(a->base, a->len);
+	area_close_fds(a);
+}
+
+/*
+ * ZCRX_CTRL_ADD_AREA of one more area of @len bytes: it must get the next
+ * id, written back as its token.
+ */
+static void add_area(const struct opts *o, size_t len)
+{
+	struct zcrx_ctrl c = { .zcrx_id = zcrx_id, .op = ZCRX_CTRL_ADD_AREA };
+	struct io_uring_zcrx_area_reg reg;
+	struct area *a = &areas[nr_areas];
+	uint64_t want = (uint64_t)nr_areas << IORING_ZCRX_AREA_SHIFT;
+	int ret;
+
+	if (nr_areas == MAX_AREAS)
+		die("more than 1024 areas", EINVAL);
+	area_alloc(o, a, len, &reg);
+	c.zc_area.area_ptr = (uintptr_t)&reg;
+	ret = io_uring_register_zcrx_ctrl(&ring, &c);
+	if (ret)
+		die("ZCRX_CTRL_ADD_AREA", -ret);
+	if (reg.rq_area_token != want) {
+		fprintf(stderr, "zcrx_rx: area %u: token %#" PRIx64
+			", want %#" PRIx64 "\n", nr_areas,
+			(uint64_t)reg.rq_area_token, want);
+		die("ZCRX_CTRL_ADD_AREA token", EPROTO);
+	}
+	nr_areas++;
+}
+
 static void setup_zcrx(const struct opts *o)
 {
-	struct io_uring_zcrx_area_reg area_reg = {};
+	struct io_uring_zcrx_area_reg area_reg;
 	struct io_uring_region_desc rd = {};
 	struct io_uring_zcrx_ifq_reg reg = {};
+	uint32_t want_buf_len = o->rx_buf_len ?: sysconf(_SC_PAGESIZE);
 	void *rq_mem = NULL;
+	unsigned int i;
 	int ret;
 
 	rq_size = io_uring_zcrx_rq_region_size(o->rq_entries);
-	area = mmap(NULL, o->area_size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
-		die("mmap area", errno);
-	area_reg.addr = (uintptr_t)area;
-	area_reg.len = o->area_size;
+	nr_areas = nr_used_areas = 0;
+	area_alloc(o, &areas[0], o->area_size, &area_reg);
 
 	rd.size = rq_size;
 	if (o->user_region) {
@@ -253,11 +468,20 @@ static void setup_zcrx(const struct opts *o)
 	reg.rq_entries = o->rq_entries;
 	reg.area_ptr = (uintptr_t)&area_reg;
 	reg.region_ptr = (uintptr_t)&rd;
+	reg.rx_buf_len = o->rx_buf_len;
 
 	ret = io_uring_register_ifq(&ring, &reg);
 	if (ret)
 		die("IORING_REGISTER_ZCRX_IFQ", -ret);
 	zcrx_id = reg.zcrx_id;
+	nr_areas = 1;
+	if (reg.rx_buf_len != want_buf_len) {
+		fprintf(stderr, "zcrx_rx: rx_buf_len %u written back, want %u\n",
+			reg.rx_buf_len, want_buf_len);
+		die("rx_buf_len", EPROTO);
+	}
+	if (area_reg.rq_area_token)
+		die("area 0's token is not 0", EPROTO);
 
 	if (o->user_region)
 		ret = io_uring_zcrx_rq_init(&rq, &reg, rq_mem);
@@ -267,7 +491,9 @@ static void setup_zcrx(const struct opts *o)
 		die("refill ring", -ret);
 	rq_written = rq.rq_tail;
 
-	buf_shift = __builtin_ctz(reg.rx_buf_len ?: sysconf(_SC_PAGESIZE));
+	buf_shift = __builtin_ctz(reg.rx_buf_len);
+	for (i = 0; i < o->add_areas; i++)
+		add_area(o, o->added_size);
 	if (o->refs) {
 		free(extra_end);
 		extra_end = calloc(o->area_size >> buf_shift, sizeof(*extra_end));
@@ -276,24 +502,37 @@ static void setup_zcrx(const struct opts *o)
 		last_buf = -1;
 		nr_enters = 0;
 	}
+	grow = o->grow_areas ? GROW_DRY : GROW_OFF;
+	if (grow) {
+		free(dry_seen);
+		dry_seen = calloc(o->area_size >> buf_shift, 1);
+		if (!dry_seen)
+			die("calloc", ENOMEM);
+		nr_dry_seen = nr_grow_held = 0;
+	}
+	fds_closed = false;
 }
 
 /* Exit the ring; the kernel takes back whatever buffers are still held. */
-static void teardown_zcrx(const struct opts *o)
+static void teardown_zcrx(void)
 {
+	unsigned int i;
+
 	/* a mapping of the kernel's region keeps the ring file open */
 	io_uring_zcrx_rq_unmap(&rq, rq_size);
 	io_uring_queue_exit(&ring);
-	munmap(area, o->area_size);
+	for (i = 0; i < nr_areas; i++)
+		area_free(&areas[i]);
+	nr_areas = 0;
 }
 
-static int listen_on(const struct opts *o)
+static int listen_on(const struct opts *o, int port)
 {
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_port = htons(o->port),
+				   .sin6_port = htons(port),
 				   .sin6_addr = IN6ADDR_ANY_INIT };
 	struct sockaddr_in a4 = { .sin_family = AF_INET,
-				  .sin_port = htons(o->port) };
+				  .sin_port = htons(port) };
 	int one = 1, fd;
 
 	fd = socket(o->v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
@@ -433,16 +672,42 @@ static void rq_wait_space(unsigned int n)
 	}
 }
 
-static void return_buffer(uint64_t off, uint32_t len)
-{
-	rq_wait_space(1);
-	rq_push(off, len, 0);
-	io_uring_zcrx_rq_commit(&rq);
-}
-
 static uint64_t rand64(void)
 {
 	return (uint64_t)random() << 33 ^ (uint64_t)random() << 2 ^ random();
+}
+
+/* The offset of the start of the buffer at @off, area id bits kept. */
+static uint64_t buf_start(uint64_t off)
+{
+	return off & ~((1ULL << buf_shift) - 1);
+}
+
+/* A random offset inside the buffer at @off, area id bits kept. */
+static uint64_t buf_any(uint64_t off)
+{
+	return buf_start(off) | (rand64() & ((1ULL << buf_shift) - 1));
+}
+
+/* The refill entry's offset for the completion at @off, as -u says. */
+static uint64_t rq_name(const struct opts *o, uint64_t off)
+{
+	switch (o->rq_name) {
+	case RQ_NAME_START:
+		return buf_start(off);
+	case RQ_NAME_ANY:
+		return buf_any(off);
+	case RQ_NAME_CQE:
+		break;
+	}
+	return off;
+}
+
+static void return_buffer(const struct opts *o, uint64_t off, uint32_t len)
+{
+	rq_wait_space(1);
+	rq_push(rq_name(o, off), len, 0);
+	io_uring_zcrx_rq_commit(&rq);
 }
 
 /*
@@ -452,7 +717,7 @@ static uint64_t rand64(void)
 static void abuse(const struct opts *o, uint64_t off, uint32_t len)
 {
 	enum abuse kind = nr_data_cqes % NR_ABUSES;
-	uint64_t id;
+	uint64_t at = off & ~IORING_ZCRX_AREA_MASK, id, other;
 
 	nr_abuses[kind]++;
 	switch (kind) {
@@ -464,15 +729,33 @@ static void abuse(const struct opts *o, uint64_t off, uint32_t len)
 		rq_push(off, len, 0);
 		break;
 	case ABUSE_RANDOM:
-		rq_push(rand64() % o->area_size, len, 0);
+		id = rand64() % nr_areas;
+		rq_push(id << IORING_ZCRX_AREA_SHIFT |
+			rand64() % areas[id].len, len, 0);
 		break;
 	case ABUSE_RANGE:
-		rq_push(o->area_size + rand64() % o->area_size, len, 0);
-		rq_push(~IORING_ZCRX_AREA_MASK, len, 0);
+		id = rand64() % nr_areas;
+		rq_push(id << IORING_ZCRX_AREA_SHIFT |
+			(areas[id].len + rand64() % areas[id].len), len, 0);
+		rq_push(id << IORING_ZCRX_AREA_SHIFT | ~IORING_ZCRX_AREA_MASK,
+			len, 0);
 		break;
 	case ABUSE_AREA_ID:
-		id = 1 + rand64() % 0xffff;
-		rq_push(off | id << IORING_ZCRX_AREA_SHIFT, len, 0);
+		/* an id past the last area */
+		id = nr_areas + rand64() % (0x10000 - nr_areas);
+		rq_push(at | id << IORING_ZCRX_AREA_SHIFT, len, 0);
+		/* the same index in another area, whose buffer it may not hold */
+		if (nr_areas > 1) {
+			other = (off >> IORING_ZCRX_AREA_SHIFT) + 1 +
+				rand64() % (nr_areas - 1);
+			rq_push(at | (other % nr_areas) << IORING_ZCRX_AREA_SHIFT,
+				len, 0);
+			nr_other_area++;
+		}
+		break;
+	case ABUSE_INSIDE:
+		/* legit: the kernel takes the buffer the offset falls in */
+		rq_push(buf_any(off), len, 0);
 		break;
 	case ABUSE_PAD:
 		rq_push(off, len, 1 + random());
@@ -501,10 +784,51 @@ static void abuse(const struct opts *o, uint64_t off, uint32_t len)
 	io_uring_zcrx_rq_commit(&rq);
 }
 
-/* The index of the buffer at refill/CQE offset @off. */
+/* The index of the buffer at refill/CQE offset @off in its area. */
 static uint64_t buf_index(uint64_t off)
 {
 	return (off & ~IORING_ZCRX_AREA_MASK) >> buf_shift;
+}
+
+/*
+ * Where the bytes of a completion at @off, @len long, are, if they lie
+ * inside one buffer of one of the areas (ABI §6); if not, NULL, and the
+ * completion is counted and told.
+ */
+static const uint8_t *cqe_data(uint64_t off, uint32_t len)
+{
+	uint64_t id = off >> IORING_ZCRX_AREA_SHIFT;
+	uint64_t at = off & ~IORING_ZCRX_AREA_MASK;
+	uint64_t buf_len = 1ULL << buf_shift;
+
+	if (id < nr_areas && at + len <= areas[id].len &&
+	    (at & (buf_len - 1)) + len <= buf_len)
+		return areas[id].base + at;
+	if (++nr_bad_offsets <= 10)
+		printf("bad offset: off=%#" PRIx64 " len=%u (%u areas, rx_buf_len %" PRIu64 ")\n",
+		       off, len, nr_areas, buf_len);
+	return NULL;
+}
+
+/* The bytes at @off, of a completion cqe_data() found in place. */
+static const uint8_t *area_ptr(uint64_t off)
+{
+	return areas[off >> IORING_ZCRX_AREA_SHIFT].base +
+	       (off & ~IORING_ZCRX_AREA_MASK);
+}
+
+/* Count what the completion at @off says about the buffers. */
+static void note_buffer(uint64_t off)
+{
+	struct area *a = &areas[off >> IORING_ZCRX_AREA_SHIFT];
+	/* the area id and the buffer's start: one key per buffer */
+	int64_t key = (int64_t)buf_start(off);
+
+	if (key == last_buf_key)
+		nr_shared++;
+	last_buf_key = key;
+	if (!a->cqes++)
+		nr_used_areas++;
 }
 
 /*
@@ -574,7 +898,7 @@ static bool refs_explained(uint64_t off, uint64_t h0)
 static void refs_check(struct conn *c, uint64_t off, uint64_t pos,
 		       uint32_t len, uint64_t h0)
 {
-	const uint8_t *data = (uint8_t *)area + (off & ~IORING_ZCRX_AREA_MASK);
+	const uint8_t *data = area_ptr(off);
 	int64_t first_bad = -1;
 	uint64_t bad;
 
@@ -670,23 +994,117 @@ static void hold(struct conn *c, uint64_t off, uint32_t len)
 		if (!c->held)
 			die("realloc", ENOMEM);
 	}
-	c->held[c->nr_held++] = (struct held){ off, c->bytes, len };
+	c->held[c->nr_held++] = (struct held){
+		.off = off, .pos = c->bytes, .len = len,
+	};
+}
+
+/* -k: from now on only the instance keeps the dma-bufs. */
+static void close_fds(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_areas; i++)
+		area_close_fds(&areas[i]);
+	fds_closed = true;
+	printf("fds closed at byte %" PRIu64 "\n", total_bytes);
+	fflush(stdout);
+}
+
+/* -a: keep the completion at @off of @c, its bytes checked already. */
+static void grow_hold(struct conn *c, uint64_t off, uint32_t len)
+{
+	uint64_t b = buf_index(off);
+
+	if (nr_grow_held == max_grow_held) {
+		max_grow_held = max_grow_held ? 2 * max_grow_held : 4096;
+		grow_held = realloc(grow_held,
+				    max_grow_held * sizeof(*grow_held));
+		if (!grow_held)
+			die("realloc", ENOMEM);
+	}
+	grow_held[nr_grow_held++] = (struct held){
+		.off = off, .pos = c->bytes, .len = len, .conn = c - conns,
+	};
+	if (grow == GROW_DRY && !(off >> IORING_ZCRX_AREA_SHIFT) &&
+	    !dry_seen[b]) {
+		dry_seen[b] = 1;
+		nr_dry_seen++;
+	}
+}
+
+/*
+ * -a: check every held buffer again (the kernel must not have given any
+ * of them to the device meanwhile) and return it.
+ */
+static void grow_release(const struct opts *o)
+{
+	size_t i;
+
+	grow_seen = nr_used_areas;
+	for (i = 0; i < nr_grow_held; i++) {
+		const struct held *h = &grow_held[i];
+		struct conn *c = &conns[h->conn];
+
+		c->bad += pattern_check(area_ptr(h->off), h->pos, h->len,
+					&c->first_bad);
+		return_buffer(o, h->off, h->len);
+	}
+	grow_rechecked += nr_grow_held;
+	nr_grow_held = 0;
+	grow = GROW_DONE;
+}
+
+/*
+ * -a: once the user holds every buffer of area 0, the queue has none left:
+ * add the areas. Once every area had a completion, give everything back.
+ */
+static void grow_step(const struct opts *o)
+{
+	unsigned int i;
+
+	if (grow == GROW_DRY && nr_dry_seen == areas[0].len >> buf_shift) {
+		grow_at_byte = total_bytes;
+		for (i = 0; i < o->grow_areas; i++)
+			add_area(o, o->added_size);
+		printf("area 0 ran dry at byte %" PRIu64 ": %u areas added\n",
+		       grow_at_byte, o->grow_areas);
+		fflush(stdout);
+		grow = GROW_SPREAD;
+	}
+	if (grow == GROW_SPREAD && nr_used_areas == nr_areas)
+		grow_release(o);
 }
 
 /* A data completion, the @idx-th of the CQ. */
 static void handle_data(const struct opts *o, struct conn *c,
 			const struct io_uring_cqe *cqe, uint32_t idx)
 {
-	const uint8_t *data = io_uring_zcrx_cqe_data(cqe, area);
 	uint64_t off = io_uring_zcrx_cqe(cqe)->off;
+	const uint8_t *data = cqe_data(off, cqe->res);
 
 	nr_data_cqes++;
+	total_bytes += cqe->res;
+	if (!data) {
+		/* nothing to read there, nothing to return: the run fails */
+		c->bytes += cqe->res;
+		return;
+	}
+	note_buffer(off);
+	if (o->close_fds && !fds_closed)
+		close_fds();
 	if (o->refs) {
 		refs_data(c, cqe, idx);
 		c->bytes += cqe->res;
 		return;
 	}
 	c->bad += pattern_check(data, c->bytes, cqe->res, &c->first_bad);
+	if (grow == GROW_DRY || grow == GROW_SPREAD) {
+		grow_hold(c, off, cqe->res);
+		c->bytes += cqe->res;
+		grow_step(o);
+		return;
+	}
 	if (o->hold == HOLD_FOREVER || o->hold == HOLD_UNTIL_CLOSE)
 		hold(c, off, cqe->res);
 	c->bytes += cqe->res;
@@ -695,21 +1113,20 @@ static void handle_data(const struct opts *o, struct conn *c,
 	if (o->abuse_cqes)
 		abuse(o, off, cqe->res);
 	else if (o->hold == HOLD_NONE || o->hold == HOLD_KEEP_SOCKETS)
-		return_buffer(off, cqe->res);
+		return_buffer(o, off, cqe->res);
 }
 
 /* -C: the socket is closed; its buffers must still hold its bytes. */
-static void recheck_and_return(struct conn *c)
+static void recheck_and_return(const struct opts *o, struct conn *c)
 {
 	unsigned int i;
 
 	for (i = 0; i < c->nr_held; i++) {
 		const struct held *h = &c->held[i];
-		const uint8_t *data = (uint8_t *)area +
-				      (h->off & ~IORING_ZCRX_AREA_MASK);
 
-		c->bad += pattern_check(data, h->pos, h->len, &c->first_bad);
-		return_buffer(h->off, h->len);
+		c->bad += pattern_check(area_ptr(h->off), h->pos, h->len,
+					&c->first_bad);
+		return_buffer(o, h->off, h->len);
 	}
 }
 
@@ -778,34 +1195,41 @@ static void shut_if_unbound(const struct opts *o, bool *unbound)
 		return;
 	printf("unbound\n");
 	fflush(stdout);
-	for (i = 0; i < o->nconns; i++)
+	for (i = 0; i < nr_conns; i++)
 		if (!conns[i].done)
 			shutdown(conns[i].fd, SHUT_RD);
 	*unbound = true;
 }
 
+/* CONNS connections on PORT, then -F's on its port; each armed. */
 static void accept_all(const struct opts *o)
 {
-	int i, lfd;
+	int i, lfd, cfd = -1;
 
-	lfd = listen_on(o);
+	lfd = listen_on(o, o->port);
+	if (o->copy_port)
+		cfd = listen_on(o, o->copy_port);
 	printf("listening\n");
 	fflush(stdout);
-	for (i = 0; i < o->nconns; i++) {
+	nr_conns = o->nconns + !!o->copy_port;
+	for (i = 0; i < nr_conns; i++) {
 		conns[i] = (struct conn){ .first_bad = -1 };
-		conns[i].fd = accept(lfd, NULL, NULL);
+		conns[i].copy_flow = i == o->nconns;
+		conns[i].fd = accept(conns[i].copy_flow ? cfd : lfd, NULL, NULL);
 		if (conns[i].fd < 0)
 			die("accept", errno);
 		arm(o, i);
 	}
 	close(lfd);
+	if (cfd >= 0)
+		close(cfd);
 }
 
 /* Reap completions until every connection ended; false on a timeout. */
 static bool receive(const struct opts *o)
 {
 	time_t deadline = time(NULL) + o->timeout_s;
-	int open_conns = o->nconns;
+	int open_conns = nr_conns;
 	struct io_uring_cqe *cqe;
 	bool unbound = false;
 
@@ -851,6 +1275,9 @@ static bool conn_ok(const struct opts *o, const struct conn *c)
 {
 	if (c->bad || !c->done)
 		return false;
+	/* -F into a dma-buf: the copy it needs cannot be made (ABI §4) */
+	if (c->copy_flow && o->mem == MEM_UDMABUF)
+		return c->res == -ENOMEM && !c->bytes;
 	/* the device went away: an error, or EOF short of BYTES */
 	if (o->may_vanish)
 		return true;
@@ -862,12 +1289,15 @@ static void print_abuses(void)
 	printf("abuse: none=%" PRIu64 " twice=%" PRIu64 " random=%" PRIu64
 	       " range=%" PRIu64 " area_id=%" PRIu64 " pad=%" PRIu64
 	       " len=%" PRIu64 " head=%" PRIu64 " tail_ahead=%" PRIu64
-	       " tail_back=%" PRIu64 "\n", nr_abuses[ABUSE_NONE],
+	       " tail_back=%" PRIu64 " inside=%" PRIu64 "\n",
+	       nr_abuses[ABUSE_NONE],
 	       nr_abuses[ABUSE_TWICE], nr_abuses[ABUSE_RANDOM],
 	       nr_abuses[ABUSE_RANGE], nr_abuses[ABUSE_AREA_ID],
 	       nr_abuses[ABUSE_PAD], nr_abuses[ABUSE_LEN],
 	       nr_abuses[ABUSE_HEAD], nr_abuses[ABUSE_TAIL_AHEAD],
-	       nr_abuses[ABUSE_TAIL_BACK]);
+	       nr_abuses[ABUSE_TAIL_BACK], nr_abuses[ABUSE_INSIDE]);
+	/* not on the abuse: line, so that a single area shows no 0 there */
+	printf("abuse-areas: other_area=%" PRIu64 "\n", nr_other_area);
 }
 
 /* Print what each connection got; true if all of them are right. */
@@ -876,18 +1306,28 @@ static bool report(const struct opts *o, bool ok)
 	struct zcrx_info info;
 	int i;
 
-	for (i = 0; i < o->nconns; i++) {
+	for (i = 0; i < nr_conns; i++) {
 		struct conn *c = &conns[i];
 
 		printf("conn %d: bytes=%" PRIu64 " bad=%" PRIu64
 		       " first_bad=%" PRId64 " res=%d held=%u\n", i, c->bytes,
 		       c->bad, c->first_bad, c->res, c->nr_held);
+		if (c->copy_flow)
+			printf("copy flow: res=%d bytes=%" PRIu64 "\n", c->res,
+			       c->bytes);
 		if (!conn_ok(o, c))
 			ok = false;
 	}
 	read_info(&info);
 	printf("zcrx: cqes=%" PRIu64 " zc_bytes=%" PRIu64 " copy_bytes=%" PRIu64
 	       "\n", nr_cqes, info.zc_bytes, info.copy_bytes);
+	printf("buffers: rx_buf_len=%u areas=%u used=%u shared=%" PRIu64
+	       " bad_offsets=%" PRIu64 "\n", 1U << buf_shift, nr_areas,
+	       nr_used_areas, nr_shared, nr_bad_offsets);
+	if (o->grow_areas)
+		printf("grow: added=%u at_byte=%" PRIu64 " seen=%u/%u rechecked=%"
+		       PRIu64 "\n", nr_areas - 1, grow_at_byte, grow_seen,
+		       nr_areas, grow_rechecked);
 	if (o->refs)
 		printf("refs: data_cqes=%" PRIu64 " premature=%" PRIu64
 		       " twice=%" PRIu64 " once=%" PRIu64 " separators=%" PRIu64
@@ -899,6 +1339,9 @@ static bool report(const struct opts *o, bool ok)
 		/* its own stream is beyond judging, only getting here counts */
 		ok = true;
 	}
+	/* where the kernel put the data is never the receiver's doing */
+	if (nr_bad_offsets)
+		ok = false;
 	return ok;
 }
 
@@ -907,16 +1350,22 @@ static bool run(const struct opts *o)
 	bool ok;
 	int i;
 
-	nr_cqes = nr_data_cqes = 0;
+	nr_cqes = nr_data_cqes = total_bytes = 0;
+	nr_shared = nr_bad_offsets = grow_at_byte = grow_rechecked = 0;
+	grow_seen = 0;
+	last_buf_key = -1;
 	accept_all(o);
 	ok = receive(o);
 	if (o->refs)
 		refs_lates(true);
 	if (o->hold == HOLD_UNTIL_CLOSE)
-		for (i = 0; i < o->nconns; i++)
-			recheck_and_return(&conns[i]);
+		for (i = 0; i < nr_conns; i++)
+			recheck_and_return(o, &conns[i]);
+	/* -a: the stream ended before all areas were used */
+	if (grow == GROW_DRY || grow == GROW_SPREAD)
+		grow_release(o);
 	ok = report(o, ok);
-	for (i = 0; i < o->nconns; i++) {
+	for (i = 0; i < nr_conns; i++) {
 		if (!conns[i].done)
 			close(conns[i].fd);
 		free(conns[i].held);
@@ -946,7 +1395,7 @@ static bool keep_sockets(const struct opts *o)
 		}
 		usleep(100000);
 	}
-	for (i = 0; i < o->nconns; i++)
+	for (i = 0; i < nr_conns; i++)
 		if (conns[i].kept)
 			close(conns[i].fd);
 	printf("sockets closed\n");
@@ -959,8 +1408,35 @@ static void usage(void)
 		"usage: zcrx_rx -i IF -q QUEUE -p PORT [-6] [-c CONNS] [-b BYTES]\n"
 		"               [-A AREA] [-r RQ_ENTRIES] [-B LIMIT] [-s SLOW_US]\n"
 		"               [-U] [-t SECONDS] [-H | -C | -D] [-E]\n"
-		"               [-L LOOPS [-e EVERY]] [-X CQES] [-K FILE]\n");
+		"               [-L LOOPS [-e EVERY]] [-X CQES] [-K FILE]\n"
+		"               [-R RX_BUF_LEN] [-m anon|huge|udmabuf] [-k]\n"
+		"               [-n AREAS | -a AREAS] [-z SIZE] [-u cqe|start|any]\n"
+		"               [-F PORT]\n");
 	exit(2);
+}
+
+static enum mem parse_mem(const char *s)
+{
+	if (!strcmp(s, "anon"))
+		return MEM_ANON;
+	if (!strcmp(s, "huge"))
+		return MEM_HUGE;
+	if (!strcmp(s, "udmabuf"))
+		return MEM_UDMABUF;
+	usage();
+	return MEM_ANON;
+}
+
+static enum rq_name parse_rq_name(const char *s)
+{
+	if (!strcmp(s, "cqe"))
+		return RQ_NAME_CQE;
+	if (!strcmp(s, "start"))
+		return RQ_NAME_START;
+	if (!strcmp(s, "any"))
+		return RQ_NAME_ANY;
+	usage();
+	return RQ_NAME_CQE;
 }
 
 int main(int argc, char **argv)
@@ -971,7 +1447,8 @@ int main(int argc, char **argv)
 	bool ok = true;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:q:p:6c:b:A:r:B:s:Ut:HCDEL:e:X:K:")) != -1) {
+	while ((c = getopt(argc, argv,
+			   "i:q:p:6c:b:A:r:B:s:Ut:HCDEL:e:X:K:R:m:kn:a:z:u:F:")) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'q': o.queue = atoi(optarg); break;
@@ -996,6 +1473,14 @@ int main(int argc, char **argv)
 			o.hold = HOLD_KEEP_SOCKETS;
 			o.keep_until = optarg;
 			break;
+		case 'R': o.rx_buf_len = parse_size(optarg); break;
+		case 'm': o.mem = parse_mem(optarg); break;
+		case 'k': o.close_fds = true; break;
+		case 'n': o.add_areas = atoi(optarg); break;
+		case 'a': o.grow_areas = atoi(optarg); break;
+		case 'z': o.added_size = parse_size(optarg); break;
+		case 'u': o.rq_name = parse_rq_name(optarg); break;
+		case 'F': o.copy_port = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -1005,10 +1490,19 @@ int main(int argc, char **argv)
 	if (o.refs && (o.hold != HOLD_NONE || o.abuse_cqes))
 		usage();
 	if (o.hold == HOLD_KEEP_SOCKETS) {
-		if (!o.limit || o.loops > 1)
+		if (!o.limit || o.loops > 1 || o.copy_port)
 			usage();
 		o.want = o.limit;
 	}
+	if (!o.added_size)
+		o.added_size = o.area_size;
+	/* one area for -D's bookkeeping; -a holds buffers its own way */
+	if (o.add_areas + o.grow_areas >= MAX_AREAS ||
+	    (o.add_areas && o.grow_areas) ||
+	    (o.refs && (o.add_areas || o.grow_areas)) ||
+	    (o.grow_areas && (o.hold != HOLD_NONE || o.abuse_cqes)) ||
+	    (o.close_fds && o.mem != MEM_UDMABUF))
+		usage();
 	if (!o.every)
 		o.every = o.loops;
 	srandom(getpid() ^ time(NULL));
@@ -1018,7 +1512,7 @@ int main(int argc, char **argv)
 		setup_zcrx(&o);
 		if (loop % o.every == 0 && !run(&o))
 			ok = false;
-		teardown_zcrx(&o);
+		teardown_zcrx();
 	}
 	if (o.hold == HOLD_KEEP_SOCKETS && !keep_sockets(&o))
 		ok = false;
