@@ -71,6 +71,7 @@ static struct {
 static size_t page_size;
 
 static unsigned int count_rx_queues(unsigned int ifindex);
+static bool check_eq(const char *what, uint64_t got, uint64_t want);
 
 /* One registration: the argument, the structs it points to, their memory. */
 struct reg {
@@ -580,8 +581,9 @@ static void area_read_only(struct reg *r)
 }
 
 /*
- * A dma-buf area as the ABI has it: addr 0 and an fd. Any open fd will do
- * while the kernel refuses the flag itself; stdout is no dma-buf.
+ * A dma-buf area as the ABI has it, addr 0 and an fd, but of a fd that is
+ * no dma-buf (stdout): dma_buf_get()'s -EINVAL. Real dma-buf areas are
+ * tests/tools/zcrx_mem's.
  */
 static void area_dmabuf(struct reg *r)
 {
@@ -598,16 +600,6 @@ static void rx_buf_len_not_pow2(struct reg *r)
 static void rx_buf_len_below_page(struct reg *r)
 {
 	r->ifq.rx_buf_len = page_size / 2;
-}
-
-static void rx_buf_len_page(struct reg *r)
-{
-	r->ifq.rx_buf_len = page_size;
-}
-
-static void rx_buf_len_2_pages(struct reg *r)
-{
-	r->ifq.rx_buf_len = 2 * page_size;
 }
 
 /* No physically contiguous run can be longer than the area itself. */
@@ -901,8 +893,8 @@ static const struct errno_case errno_cases[] = {
 	  .errs = { EINVAL } },
 	{ "area_reg.__resv2[1] non-zero", .poke = POKE_AREA(__resv2[1], 1),
 	  .errs = { EINVAL } },
-	{ "area flags IORING_ZCRX_AREA_DMABUF (no dma-buf areas yet)",
-	  .mutate = area_dmabuf, .errs = { EOPNOTSUPP } },
+	{ "dma-buf area whose dmabuf_fd (stdout) is no dma-buf",
+	  .mutate = area_dmabuf, .errs = { EINVAL } },
 	{ "area dmabuf_fd set without IORING_ZCRX_AREA_DMABUF",
 	  .poke = POKE_AREA(dmabuf_fd, 3), .errs = { EINVAL } },
 	{ "area addr 0", .poke = POKE_AREA(addr, 0), .errs = { EINVAL } },
@@ -942,11 +934,6 @@ static const struct errno_case errno_cases[] = {
 	  .mutate = rx_buf_len_not_pow2, .errs = { EINVAL } },
 	{ "rx_buf_len half a page", .mutate = rx_buf_len_below_page,
 	  .errs = { EINVAL } },
-	{ "rx_buf_len the page size, which 6.12 cannot pass to the driver",
-	  .mutate = rx_buf_len_page, .errs = { EOPNOTSUPP } },
-	/* -EOPNOTSUPP if THP happened to make the area contiguous */
-	{ "rx_buf_len 2 pages",
-	  .mutate = rx_buf_len_2_pages, .errs = { ERANGE, EOPNOTSUPP } },
 	{ "rx_buf_len twice the area, longer than any contiguous run",
 	  .mutate = rx_buf_len_twice_area, .errs = { ERANGE } },
 	{ "rx_buf_len 2 GiB", .mutate = rx_buf_len_2g, .errs = { ERANGE } },
@@ -1441,7 +1428,100 @@ static void test_vm_pin(void)
 	}
 }
 
-/* Huge pages: an area physically contiguous for sure */
+/* Buffer sizes the device takes: the page size, and runs of the area */
+
+/* The physical frame of the page at @p, 0 if unknown or not present */
+static uint64_t pfn_of(const void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (uintptr_t)p / page_size * sizeof(e)) !=
+	    sizeof(e))
+		e = 0;
+	close(fd);
+	return e >> 63 ? e & ((1ULL << 55) - 1) : 0;
+}
+
+/*
+ * Is every physically contiguous run of the @len bytes at @p (faulted in)
+ * a whole number of @buf_len buffers? -1 if /proc/self/pagemap does not
+ * say where the pages are.
+ */
+static int runs_allow(const uint8_t *p, size_t len, size_t buf_len)
+{
+	size_t per_buf = buf_len / page_size, run = 1, i;
+	uint64_t prev = pfn_of(p), pfn;
+
+	if (!prev)
+		return -1;
+	for (i = 1; i < len / page_size; i++) {
+		pfn = pfn_of(p + i * page_size);
+		if (!pfn)
+			return -1;
+		if (pfn == prev + 1) {
+			run++;
+		} else {
+			if (run % per_buf)
+				return 0;
+			run = 1;
+		}
+		prev = pfn;
+	}
+	return !(run % per_buf);
+}
+
+/*
+ * rx_buf_len the page size is a size the device is asked for, and loopnic
+ * takes it. Two pages need every physically contiguous run of the area to
+ * be of even length, which anonymous memory may or may not be: pagemap
+ * says which, and so what the kernel must answer.
+ */
+static void test_buf_len_small(void)
+{
+	static const int range[MAX_ERRS] = { ERANGE };
+	struct io_uring ring;
+	struct reg r;
+	char name[32];
+	int ret, allow;
+
+	ring_open(&ring, RING_FLAGS);
+	reg_init(&r, cfg.queue, AREA_PAGES);
+	r.ifq.rx_buf_len = page_size;
+	ret = reg_register(&ring, &r);
+	if (ret)
+		ksft_print_msg("got %s\n", errname(ret, name, sizeof(name)));
+	result(!ret && check_eq("rx_buf_len", r.ifq.rx_buf_len, page_size),
+	       "rx_buf_len the page size, passed to the device: registered, written back");
+	io_uring_queue_exit(&ring);
+	reg_free(&r);
+
+	ring_open(&ring, RING_FLAGS);
+	reg_init(&r, cfg.queue, AREA_PAGES);
+	memset(r.area_mem, 1, r.area_len);
+	allow = runs_allow(r.area_mem, r.area_len, 2 * page_size);
+	r.ifq.rx_buf_len = 2 * page_size;
+	ret = reg_register(&ring, &r);
+	if (allow < 0) {
+		ksft_print_msg("no physical frames in /proc/self/pagemap\n");
+		result(false, "rx_buf_len 2 pages: -ERANGE, or registered if every run of the area is even (pagemap)");
+	} else if (allow) {
+		ksft_print_msg("every run of the area is even: it must register\n");
+		if (ret)
+			ksft_print_msg("got %s\n",
+				       errname(ret, name, sizeof(name)));
+		result(!ret && check_eq("rx_buf_len", r.ifq.rx_buf_len,
+					2 * page_size),
+		       "rx_buf_len 2 pages: -ERANGE, or registered if every run of the area is even (pagemap)");
+	} else {
+		report_errno("rx_buf_len 2 pages, a run of the area is odd (pagemap)",
+			     ret, range, NULL);
+	}
+	io_uring_queue_exit(&ring);
+	reg_free(&r);
+}
 
 static size_t huge_page_size(void)
 {
@@ -1461,17 +1541,17 @@ static size_t huge_page_size(void)
 
 /*
  * One huge page is one contiguous run: rx_buf_len the huge page size
- * passes the -ERANGE check, and then meets 6.12's -EOPNOTSUPP for any
- * non-zero buffer size; twice that is longer than the run.
+ * registers (loopnic takes up to 4 MiB) and is written back; twice that is
+ * longer than the run.
  */
 static void test_huge_area(void)
 {
-	static const int unsupported[MAX_ERRS] = { EOPNOTSUPP };
 	static const int range[MAX_ERRS] = { ERANGE };
 	size_t huge = huge_page_size();
 	struct io_uring ring;
 	struct reg r;
 	void *mem = MAP_FAILED;
+	char name[32];
 	int i, ret;
 
 	if (huge)
@@ -1479,7 +1559,7 @@ static void test_huge_area(void)
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	if (mem == MAP_FAILED) {
 		skip("no huge page reserved (vm.nr_hugepages)",
-		     "huge-page area, rx_buf_len the huge page size: -EOPNOTSUPP");
+		     "huge-page area, rx_buf_len the huge page size: registered, written back");
 		skip("no huge page reserved (vm.nr_hugepages)",
 		     "huge-page area, rx_buf_len twice the huge page size: -ERANGE");
 		return;
@@ -1493,12 +1573,17 @@ static void test_huge_area(void)
 		r.area.len = huge;
 		r.ifq.rx_buf_len = i * huge;
 		ret = reg_register(&ring, &r);
-		if (i == 1)
-			report_errno("huge-page area, rx_buf_len the huge page size (contiguous, 6.12 cannot pass it on)",
-				     ret, unsupported, NULL);
-		else
+		if (i == 1) {
+			if (ret)
+				ksft_print_msg("got %s\n",
+					       errname(ret, name, sizeof(name)));
+			result(!ret && check_eq("rx_buf_len", r.ifq.rx_buf_len,
+						huge),
+			       "huge-page area, rx_buf_len the huge page size (one run): registered, written back");
+		} else {
 			report_errno("huge-page area, rx_buf_len twice the huge page size",
 				     ret, range, NULL);
+		}
 		io_uring_queue_exit(&ring);
 		reg_free(&r);
 	}
@@ -1989,6 +2074,7 @@ static const struct scenario scenarios[] = {
 	{ test_failures, 2 * ARRAY_SIZE(failures) },
 	{ test_region_charge, 4 },
 	{ test_vm_pin, 4 },
+	{ test_buf_len_small, 2 },
 	{ test_huge_area, 2 },
 	{ test_ifq_read_only, 2 },
 	{ test_area_read_only, 2 },
