@@ -175,6 +175,15 @@ ln_restart_knob() {
 	echo "/sys/kernel/debug/loopnic/$LN_ID/port$port/restart_queue"
 }
 
+# ln_buf_len_knob DEV_NS DEV: debugfs file that says whether DEV sizes its
+# rx buffers as a memory provider asks (1) or acts as a driver that cannot (0)
+ln_buf_len_knob() {
+	local port
+
+	port=$(ip netns exec "$1" cat "/sys/class/net/$2/dev_port")
+	echo "/sys/kernel/debug/loopnic/$LN_ID/port$port/rx_buf_len_cap"
+}
+
 # ln_pools NS DEV: one line per page pool of DEV, "ID INFLIGHT DETACHED",
 # DETACHED 1 for pools the driver destroyed that still wait for pages.
 # DEV lo has the pools of devices unregistered in NS (page-pool-get

@@ -14,10 +14,17 @@ ZC_PORT=9000		# steered to the bound queue
 ZC_OTHER_PORT=9001	# RSS, which spreads over queue 0 only
 ZC_QUEUE=1
 
+ZC_HUGEPAGES=/proc/sys/vm/nr_hugepages
+zc_hugepages_before=
+
 zc_tmp=$(mktemp -d)
 zc_cleanup() {
 	rm -rf "$zc_tmp"
 	ln_cleanup
+	# after the processes that used them are gone
+	[ -n "$zc_hugepages_before" ] &&
+		echo "$zc_hugepages_before" > "$ZC_HUGEPAGES"
+	return 0
 }
 trap zc_cleanup EXIT
 
@@ -144,4 +151,50 @@ zc_reap() {
 zc_no_pools() {
 	ln_flush_defer
 	[ -z "$(ln_pools "$1" "$2")" ]
+}
+
+# zc_hugepages N: N more 2 MiB huge pages in the pool (vm.nr_hugepages),
+# given back when the test ends; false, saying so, if fewer than N are
+# free after that (the kernel finds them in the buddy allocator, without
+# compaction)
+zc_hugepages() {
+	local free size
+
+	size=$(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo)
+	if [ "$size" != 2048 ]; then
+		ktap_info "huge pages of $size kB, not 2 MiB"
+		return 1
+	fi
+	[ -n "$zc_hugepages_before" ] ||
+		zc_hugepages_before=$(cat "$ZC_HUGEPAGES")
+	echo $((zc_hugepages_before + $1)) > "$ZC_HUGEPAGES"
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	[ "$free" -ge "$1" ] && return 0
+	ktap_info "$free huge pages free, $1 wanted"
+	return 1
+}
+
+# zc_field NAME LINE KEY: KEY's value on the line of zcrx_rx's output NAME
+# that starts with "LINE:" (buffers, grow, abuse, ...)
+zc_field() {
+	sed -n "s/^$2:.* $3=\([^ ]*\).*/\1/p" "$zc_tmp/$1" | head -n 1
+}
+
+# zc_dmabufs: how many dma-bufs the kernel has (debugfs)
+zc_dmabufs() {
+	awk '/^Total/ { print $2 }' /sys/kernel/debug/dma_buf/bufinfo
+}
+
+# zc_dmabufs_are N: there are N dma-bufs, deferred skb frees pushed along
+# first (the last page pool of an instance holds its dma-buf)
+zc_dmabufs_are() {
+	ln_flush_defer
+	[ "$(zc_dmabufs)" = "$1" ]
+}
+
+# zc_dmabufs_back N: zc_dmabufs is N again within 30 s, or say what is left
+zc_dmabufs_back() {
+	ln_wait 30 zc_dmabufs_are "$1" && return 0
+	ktap_info "$(zc_dmabufs) dma-bufs, $1 before: one outlived its users"
+	return 1
 }
