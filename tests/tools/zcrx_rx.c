@@ -140,8 +140,6 @@
 /* Areas an instance can have (ABI §8) */
 #define MAX_AREAS	1024
 #define HUGE_PAGE	(2UL << 20)
-/* Where -F's connection is among conns[] */
-#define NO_COPY_FLOW	(-1)
 
 enum hold {
 	HOLD_NONE,
