@@ -182,7 +182,7 @@ zc_field() {
 
 # zc_dmabufs: how many dma-bufs the kernel has (debugfs)
 zc_dmabufs() {
-	awk '/^Total/ { print $2 }' /sys/kernel/debug/dma_buf/bufinfo
+	awk '/^Total [0-9]* objects/ { print $2 }' /sys/kernel/debug/dma_buf/bufinfo
 }
 
 # zc_dmabufs_are N: there are N dma-bufs, deferred skb frees pushed along

@@ -13,8 +13,10 @@
  * uses, with no traffic: a registration that succeeds binds it, and the
  * ring is closed before the next case. KNOB is the device's debugfs file
  * rx_buf_len_cap (loopnic: 1, it sizes its buffers as asked; 0, it acts as
- * a driver that cannot). Runs as root: /proc/self/pagemap must show
- * physical frame numbers.
+ * a driver that cannot), opened anew for each read and write; under ip
+ * netns exec, which hides debugfs, /proc/self/fd/N of an fd the caller
+ * opened. Runs as root: /proc/self/pagemap must show physical frame
+ * numbers.
  *
  * A buffer must lie in one physically contiguous run of the area (for a
  * dma-buf, one DMA-contiguous run). The cases that depend on that do not

@@ -37,9 +37,11 @@ zc_setup
 zc_hugepages $HUGE_PAGES || ktap_info "the huge-page cases cannot pass"
 knob=$(ln_buf_len_knob "$LN_NS_B" "$LN_DEV_B")
 
+# ip netns exec mounts a sysfs of the namespace over /sys, which hides
+# debugfs: zcrx_mem gets the knob as an fd opened out here
 echo "    # Subtest: zcrx_mem bufsize"
-in_b "$ZCRX_MEM" bufsize -i "$LN_DEV_B" -q $ZC_QUEUE -k "$knob" 2>&1 |
-	sed 's/^/    /'
+in_b "$ZCRX_MEM" bufsize -i "$LN_DEV_B" -q $ZC_QUEUE -k /proc/self/fd/3 \
+	3<> "$knob" 2>&1 | sed 's/^/    /'
 rc=${PIPESTATUS[0]}
 # whatever happened there, the device sizes its buffers again
 echo 1 > "$knob"
