@@ -39,10 +39,13 @@ ktap_result $rc "ADD_AREA's rules left no provider, no page pool and no dma-buf 
 # and saw a completion from each of the AREAS before it gave back what it
 # held, none out of place
 grown() {
+	local rechecked
+
 	ktap_info "$1: $(grep -e '^grow:' -e '^buffers:' "$zc_tmp/$1" | tr '\n' ' ')"
+	rechecked=$(zc_field "$1" grow rechecked)
 	[ "$(zc_field "$1" grow added)" = $(($2 - 1)) ] &&
 		[ "$(zc_field "$1" grow seen)" = "$2/$2" ] &&
-		[ "$(zc_field "$1" grow rechecked)" != 0 ] &&
+		[ "${rechecked:-0}" -gt 0 ] &&
 		[ "$(zc_field "$1" buffers used)" = "$2" ] &&
 		[ "$(zc_field "$1" buffers bad_offsets)" = 0 ]
 }
