@@ -24,7 +24,7 @@ source "$(dirname "$0")/../lib/zcrx.sh"
 
 ktap_plan 5
 zc_setup 5
-zc_hugepages 8 || ktap_info "the huge-page hostile cannot start"
+zc_hugepages 10 || ktap_info "the huge-page hostile cannot start"
 
 # The hostile processes stop after this long even if their streams
 # stalled, or after HOSTILE_CQES data completions (more than they get in
