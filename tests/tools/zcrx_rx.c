@@ -23,10 +23,11 @@
  *   zcrx: cqes=N zc_bytes=Z copy_bytes=C
  * then what the completions said about the buffers,
  *   buffers: rx_buf_len=L areas=A used=U shared=S bad_offsets=O
- * (U: areas at least one completion pointed into; S: data completions in
- * the same buffer as the one before, as large buffers that take several
- * frames give; O: completions that were not inside one buffer of one
- * area, which are not read and fail the run), and "done: ok" only if
+ * (U: areas at least one completion pointed into; S: data completions
+ * that start inside their buffer, behind other data, as large buffers
+ * that take several frames give; O: completions that were not inside one
+ * buffer of one area, which are not read and fail the run), and
+ * "done: ok" only if
  * every connection ended with EOF, no bad byte and exactly BYTES when -b
  * is given, and no completion was out of place; exit status 0 likewise.
  *
@@ -259,7 +260,6 @@ static unsigned int loop;
 /* What the completions said about the buffers */
 static uint64_t nr_shared, nr_bad_offsets;
 static unsigned int nr_used_areas;	/* areas a completion pointed into */
-static int64_t last_buf_key = -1;	/* area id and index of the last one */
 
 /* -a */
 static enum grow grow;
@@ -819,12 +819,10 @@ static const uint8_t *area_ptr(uint64_t off)
 static void note_buffer(uint64_t off)
 {
 	struct area *a = &areas[off >> IORING_ZCRX_AREA_SHIFT];
-	/* the area id and the buffer's start: one key per buffer */
-	int64_t key = (int64_t)buf_start(off);
 
-	if (key == last_buf_key)
+	/* something else came first in this buffer */
+	if (off != buf_start(off))
 		nr_shared++;
-	last_buf_key = key;
 	if (!a->cqes++)
 		nr_used_areas++;
 }
@@ -1351,7 +1349,6 @@ static bool run(const struct opts *o)
 	nr_cqes = nr_data_cqes = total_bytes = 0;
 	nr_shared = nr_bad_offsets = grow_at_byte = grow_rechecked = 0;
 	grow_seen = 0;
-	last_buf_key = -1;
 	accept_all(o);
 	ok = receive(o);
 	if (o->refs)
