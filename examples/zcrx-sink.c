@@ -108,6 +108,8 @@ struct sink {
 	/* the zcrx instance */
 	void *area;
 	size_t area_size;
+	size_t area_page;		/* bytes of the pages backing the area */
+	bool huge;			/* in huge pages: -H, or -L above a page */
 	unsigned int buf_len;
 	unsigned int zcrx_id;
 	struct io_uring_zcrx_rq rq;
@@ -172,7 +174,8 @@ static void usage(FILE *f)
 "               takes IPv4 as v4-mapped addresses)\n"
 "  -A SIZE      area size (default 64M); k/M/G/T suffixes, powers of 1024\n"
 "  -L SIZE      rx buffer length, a power of two >= page size\n"
-"               (default: the kernel's, one page)\n"
+"               (default: the kernel's, one page); above a page the area\n"
+"               is in huge pages, which must be reserved (vm.nr_hugepages)\n"
 "  -r N         refill ring entries (default: one per buffer, at most 32768)\n"
 "  -S N         submission queue entries (default 64)\n"
 "  -C N         completion queue entries (default 4096)\n"
@@ -185,7 +188,8 @@ static void usage(FILE *f)
 "  -j           JSON output, one object per line\n"
 "  -s           summary only: no per-connection or startup lines\n"
 "  -f           register even if the checks find problems\n"
-"  -H           back the area with huge pages (MAP_HUGETLB)\n"
+"  -H           back the area with huge pages (MAP_HUGETLB), also for\n"
+"               page-sized buffers\n"
 "  -U           refill ring in our memory (IORING_MEM_REGION_TYPE_USER)\n"
 "               instead of memory the kernel allocates\n"
 "  -h           this help\n"
@@ -399,6 +403,100 @@ static void check_more(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ---- huge pages: the pool an area of huge pages comes from ---- */
+
+/* The default huge page size (MAP_HUGETLB without a size), in bytes. */
+static size_t hugepage_size(void)
+{
+	char line[128];
+	size_t kb = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %zu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb ? kb << 10 : 2u << 20;
+}
+
+struct hugepool {
+	size_t page;			/* bytes of one huge page */
+	long total, free, resv, surplus, overcommit;
+};
+
+/* A counter of the pool of PAGE-byte huge pages in sysfs, or -1. */
+static long hugepool_read(size_t page, const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/%s",
+		 page >> 10, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* The pool of PAGE-byte huge pages: 0, or -1 if the kernel has none. */
+static int hugepool_get(size_t page, struct hugepool *h)
+{
+	h->page = page;
+	h->total = hugepool_read(page, "nr_hugepages");
+	h->free = hugepool_read(page, "free_hugepages");
+	h->resv = hugepool_read(page, "resv_hugepages");
+	h->surplus = hugepool_read(page, "surplus_hugepages");
+	h->overcommit = hugepool_read(page, "nr_overcommit_hugepages");
+	if (h->total < 0 || h->free < 0)
+		return -1;
+	if (h->resv < 0)
+		h->resv = 0;
+	if (h->surplus < 0)
+		h->surplus = 0;
+	if (h->overcommit < 0)
+		h->overcommit = 0;
+	return 0;
+}
+
+/*
+ * Huge pages a new mapping can still get: free ones that no mapping has
+ * reserved, and the surplus ones vm.nr_overcommit_hugepages still allows.
+ */
+static long hugepool_available(const struct hugepool *h)
+{
+	long n = h->free - h->resv;
+
+	if (h->overcommit > h->surplus)
+		n += h->overcommit - h->surplus;
+	return n < 0 ? 0 : n;
+}
+
+/*
+ * The command that makes the pool hold NEEDED free pages of its own (not
+ * counting on overcommit): the sysctl for the default size, the pool's
+ * sysfs file for another size. When the counters say there are enough
+ * and a mapping failed all the same, the pool grows by NEEDED.
+ */
+static void hugepool_fix(const struct hugepool *h, long needed, char *buf,
+			 size_t len)
+{
+	long unused = h->free > h->resv ? h->free - h->resv : 0;
+	long want = h->total + needed - unused;
+
+	if (want <= h->total)
+		want = h->total + needed;
+	if (h->page == hugepage_size())
+		snprintf(buf, len, "sysctl -w vm.nr_hugepages=%ld", want);
+	else
+		snprintf(buf, len, "echo %ld > /sys/kernel/mm/hugepages/hugepages-%zukB/nr_hugepages",
+			 want, h->page >> 10);
+}
+
 static int cap_effective(int cap)
 {
 	struct __user_cap_header_struct hdr = {
@@ -443,6 +541,54 @@ static void check_privileges(size_t area_size)
 		check_ok("area fits the locked-memory limit (%llu KiB)",
 			 (unsigned long long)rl.rlim_cur >> 10);
 	}
+}
+
+/*
+ * An area in huge pages (-H, or -L above a page): the pool must have
+ * enough free, and a buffer may not be larger than one of them.
+ */
+static void check_area(const struct sink *s)
+{
+	const struct config *c = &s->cfg;
+	size_t kb = s->area_page >> 10;
+	long needed = (long)(s->area_size / s->area_page), avail;
+	struct hugepool h;
+	char why[128], fix[160];
+
+	if (!s->huge)
+		return;
+	if (s->buf_len > s->area_page) {
+		check_fail("-L %u is larger than a huge page (%zu KiB): a buffer must lie in one physically contiguous run, and the area's runs are its huge pages",
+			   s->buf_len, kb);
+		check_more("fix: -L %zuk or less", kb);
+	}
+	if (c->rx_buf_len > (unsigned long)sysconf(_SC_PAGESIZE))
+		snprintf(why, sizeof(why),
+			 "buffers of %u bytes (-L) must each lie in one physically contiguous run",
+			 c->rx_buf_len);
+	else
+		snprintf(why, sizeof(why), "-H asks for them");
+	if (hugepool_get(s->area_page, &h)) {
+		check_fail("the kernel has no huge pages of %zu KiB (no hugetlbfs, or not that size), and the area needs them: %s",
+			   kb, why);
+		check_more("fix: a kernel with CONFIG_HUGETLBFS, or drop -L and -H");
+		return;
+	}
+	avail = hugepool_available(&h);
+	if (avail >= needed) {
+		check_ok("area in huge pages of %zu KiB: %ld needed, %ld available",
+			 kb, needed, avail);
+		return;
+	}
+	if (!h.total && !h.overcommit)
+		check_fail("no huge pages of %zu KiB are reserved, and the %zu KiB area needs %ld of them: %s",
+			   kb, s->area_size >> 10, needed, why);
+	else
+		check_fail("only %ld huge pages of %zu KiB are available, and the %zu KiB area needs %ld: %s",
+			   avail, kb, s->area_size >> 10, needed, why);
+	hugepool_fix(&h, needed, fix, sizeof(fix));
+	check_more("fix: %s (as root; the kernel may find fewer: see HugePages_Free in /proc/meminfo), or a smaller -A",
+		   fix);
 }
 
 static int ethtool_fd = -1;
@@ -1160,8 +1306,13 @@ static void explain_register_error(const struct sink *s, int err)
 			ifn, c->rx_buf_len ? ", or it does not take -L buffer lengths" : "");
 		break;
 	case ERANGE:
-		fprintf(stderr, "queue %u is beyond the rx queues of %s (ethtool -l %s)%s.\n",
-			q, ifn, ifn, c->rx_buf_len ? ", or -L is out of range" : "");
+		fprintf(stderr, "queue %u is beyond the rx queues of %s (ethtool -l %s)", q,
+			ifn, ifn);
+		if (s->buf_len > s->area_page)
+			fprintf(stderr, ", or -L %u is larger than the area's\n"
+				"  contiguous runs (its pages of %zu KiB)", s->buf_len,
+				s->area_page >> 10);
+		fprintf(stderr, ".\n");
 		break;
 	case EEXIST:
 	case EBUSY:
@@ -1179,26 +1330,12 @@ static void explain_register_error(const struct sink *s, int err)
 		fprintf(stderr, "the area or the parameters are not writable memory (a bug in zcrx-sink).\n");
 		break;
 	case EOVERFLOW:
-		fprintf(stderr, "-L %u does not divide the area's physically contiguous runs; use\n"
-			"  huge pages (-H) for buffers larger than a page.\n", c->rx_buf_len);
+		fprintf(stderr, "the area (%zu KiB) is more than the kernel can track: a smaller -A.\n",
+			s->area_size >> 10);
 		break;
 	default:
 		fprintf(stderr, "nothing specific known for this error; see dmesg.\n");
 	}
-}
-
-static size_t hugepage_size(void)
-{
-	char line[128];
-	size_t kb = 0;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Hugepagesize: %zu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb ? kb << 10 : 2u << 20;
 }
 
 static size_t round_up(size_t v, size_t to)
@@ -1215,6 +1352,24 @@ static unsigned int pow2_at_least(unsigned int v)
 	return p;
 }
 
+/* The area's huge pages could not be had: how many to reserve, and how. */
+static void explain_hugepages(const struct sink *s)
+{
+	long needed = (long)(s->area_size / s->area_page);
+	struct hugepool h;
+	char fix[160];
+
+	if (hugepool_get(s->area_page, &h)) {
+		fprintf(stderr, "  the kernel has no huge pages of %zu KiB (no hugetlbfs)\n",
+			s->area_page >> 10);
+		return;
+	}
+	fprintf(stderr, "  the area needs %ld huge pages of %zu KiB, %ld are available (vm.nr_hugepages %ld)\n",
+		needed, s->area_page >> 10, hugepool_available(&h), h.total);
+	hugepool_fix(&h, needed, fix, sizeof(fix));
+	fprintf(stderr, "  fix: %s, or a smaller -A\n", fix);
+}
+
 /* Sizes of the area and refill ring; needed by the checks already. */
 static void size_zcrx(struct sink *s)
 {
@@ -1223,9 +1378,13 @@ static void size_zcrx(struct sink *s)
 	unsigned int buf = c->rx_buf_len ? c->rx_buf_len : (unsigned int)page;
 	unsigned int n;
 
-	align = c->hugetlb ? hugepage_size() : page;
-	if (align < buf)
-		align = buf;
+	/*
+	 * A buffer must lie in one physically contiguous run: above a page
+	 * only huge pages make runs that long.
+	 */
+	s->huge = c->hugetlb || buf > page;
+	s->area_page = s->huge ? hugepage_size() : page;
+	align = s->area_page < buf ? buf : s->area_page;
 	s->area_size = round_up(c->area_size, align);
 	s->buf_len = buf;
 	n = c->rq_entries ? c->rq_entries :
@@ -1266,17 +1425,18 @@ static int setup_zcrx(struct sink *s)
 	struct zcrx_event_desc ev;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS, ret;
 
-	if (c->hugetlb)
+	if (s->huge)
 		flags |= MAP_HUGETLB;
 	s->area = mmap(NULL, s->area_size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (s->area == MAP_FAILED) {
+		ret = -errno;
 		s->area = NULL;
-		fprintf(stderr, "zcrx-sink: cannot map a %zu KiB area: %s\n",
-			s->area_size >> 10, strerror(errno));
-		if (c->hugetlb)
-			fprintf(stderr, "  not enough free huge pages: echo %zu > /proc/sys/vm/nr_hugepages (or more)\n",
-				s->area_size / hugepage_size());
-		return -errno;
+		fprintf(stderr, "zcrx-sink: cannot map a %zu KiB area%s: %s\n",
+			s->area_size >> 10, s->huge ? " of huge pages" : "",
+			strerror(-ret));
+		if (s->huge)
+			explain_hugepages(s);
+		return ret;
 	}
 
 	memset(&rd, 0, sizeof(rd));
@@ -2109,6 +2269,7 @@ int main(int argc, char **argv)
 			s->cfg.ifname, s->cfg.queue, s->cfg.port);
 	check_kernel(s);
 	check_privileges(s->area_size);
+	check_area(s);
 	if (!s->cfg.nodev)
 		check_interface(&s->cfg);
 	if (s->cfg.ifindex) {
