@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <net/if.h>
@@ -72,6 +73,7 @@ struct config {
 	unsigned int interval;		/* seconds between rate lines, 0 off */
 	bool verify, json, quiet, force, hugetlb, user_region;
 	bool nodev;			/* --nodev: ZCRX_REG_NODEV, no NIC queue */
+	bool dmabuf;			/* --dmabuf: the area is a udmabuf dma-buf */
 };
 
 enum conn_end { END_EOF, END_ERROR, END_INTERRUPTED };
@@ -89,6 +91,7 @@ struct conn {
 	int64_t first_bad;
 	uint64_t t_first, t_last;
 	int err;			/* -errno that ended it, or 0 */
+	int family;			/* of the peer: AF_INET (v4-mapped too), AF_INET6 */
 };
 
 struct totals {
@@ -110,6 +113,7 @@ struct sink {
 	size_t area_size;
 	size_t area_page;		/* bytes of the pages backing the area */
 	bool huge;			/* in huge pages: -H, or -L above a page */
+	int dmabuf_fd;			/* --dmabuf: the dma-buf, or -1 */
 	unsigned int buf_len;
 	unsigned int zcrx_id;
 	struct io_uring_zcrx_rq rq;
@@ -127,6 +131,7 @@ struct sink {
 	uint64_t t_starved;		/* when the last one came, to re-arm */
 	bool starve_armed;
 	__u32 flushed_tail;		/* --nodev: refill tail last flushed */
+	uint64_t copy_refused;		/* --dmabuf: flows that needed a copy */
 
 	/* buffers the refill ring had no room for: 32-byte CQE copies */
 	unsigned char *held;
@@ -168,6 +173,10 @@ static void usage(FILE *f)
 "  --nodev      no NIC queue: a zcrx instance without a device, into\n"
 "               whose area the kernel copies every byte of every\n"
 "               connection (try the interface anywhere, over any link)\n"
+"  --dmabuf     the area is a dma-buf (udmabuf over a memfd, in huge pages\n"
+"               when -L is above a page); the kernel never touches it with\n"
+"               the CPU, so flows that need a copy fail: steer them to QUEUE.\n"
+"               At most udmabuf's size_limit_mb (64M by default)\n"
 "  -p PORT      TCP port to listen on (default 9000)\n"
 "  -a ADDR      listen address (default: any)\n"
 "  -4, -6       IPv4 only, IPv6 only (default: one IPv6 socket that also\n"
@@ -242,6 +251,7 @@ static void parse_options(struct config *c, int argc, char **argv)
 	bool v4 = false, v6 = false, sq_given = false;
 	static const struct option longopts[] = {
 		{ "nodev", no_argument, NULL, 'N' },
+		{ "dmabuf", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -296,12 +306,22 @@ static void parse_options(struct config *c, int argc, char **argv)
 		case 'H': c->hugetlb = true; break;
 		case 'U': c->user_region = true; break;
 		case 'N': c->nodev = true; break;
+		case 'D': c->dmabuf = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(EXIT_SETUP);
 		}
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (c->dmabuf) {
+		if (c->nodev)
+			usage_error("--dmabuf and --nodev exclude each other: an instance without a device copies every byte, and a dma-buf area cannot take copies");
+		if (c->hugetlb)
+			usage_error("-H is for areas in our own memory: --dmabuf's memfd is in huge pages whenever -L is above a page");
+		if (c->rx_buf_len > LIBURING_ZCRX_HUGE_PAGE_SIZE)
+			usage_error("--dmabuf takes -L up to %uM: its memfd is in huge pages of that size, and a buffer must lie in one",
+				    LIBURING_ZCRX_HUGE_PAGE_SIZE >> 20);
+	}
 	if (c->nodev) {
 		if (c->ifname || c->queue >= 0)
 			usage_error("--nodev takes no -i or -q: it uses no device");
@@ -509,8 +529,9 @@ static int cap_effective(int cap)
 	return !!(data[cap / 32].effective & (1u << (cap % 32)));
 }
 
-static void check_privileges(size_t area_size)
+static void check_privileges(const struct sink *s)
 {
+	size_t area_size = s->area_size;
 	struct rlimit rl;
 	int net_admin = cap_effective(CAP_NET_ADMIN);
 	int ipc_lock = cap_effective(CAP_IPC_LOCK);
@@ -527,9 +548,9 @@ static void check_privileges(size_t area_size)
 
 	/*
 	 * Without CAP_IPC_LOCK io_uring charges the pinned area to the
-	 * locked-memory limit.
+	 * locked-memory limit; a dma-buf is not pinned by io_uring.
 	 */
-	if (ipc_lock == 1 || getrlimit(RLIMIT_MEMLOCK, &rl) ||
+	if (s->cfg.dmabuf || ipc_lock == 1 || getrlimit(RLIMIT_MEMLOCK, &rl) ||
 	    rl.rlim_cur == RLIM_INFINITY)
 		return;
 	if (area_size > rl.rlim_cur) {
@@ -540,6 +561,55 @@ static void check_privileges(size_t area_size)
 	} else {
 		check_ok("area fits the locked-memory limit (%llu KiB)",
 			 (unsigned long long)rl.rlim_cur >> 10);
+	}
+}
+
+/* ---- udmabuf: where --dmabuf gets its dma-buf ---- */
+
+#define UDMABUF_DEV		"/dev/udmabuf"
+#define UDMABUF_LIMIT		"/sys/module/udmabuf/parameters/size_limit_mb"
+#define UDMABUF_LIMIT_MB	64	/* the module parameter's default */
+
+/* udmabuf's size_limit_mb, the most MiB one dma-buf may have, or -1. */
+static long udmabuf_limit_mb(void)
+{
+	FILE *f = fopen(UDMABUF_LIMIT, "r");
+	long mb = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &mb) != 1)
+		mb = -1;
+	fclose(f);
+	return mb;
+}
+
+/* --dmabuf: udmabuf is there, open to us, and takes a dma-buf this big. */
+static void check_udmabuf(const struct sink *s)
+{
+	long mb = udmabuf_limit_mb(), limit = mb < 0 ? UDMABUF_LIMIT_MB : mb;
+	bool dev_ok = false;
+
+	if (!faccessat(AT_FDCWD, UDMABUF_DEV, R_OK | W_OK, AT_EACCESS)) {
+		dev_ok = true;
+	} else if (errno == ENOENT) {
+		check_fail("no %s: --dmabuf makes its dma-buf with udmabuf, which this kernel lacks or has not loaded",
+			   UDMABUF_DEV);
+		check_more("fix: modprobe udmabuf (the kernel needs CONFIG_UDMABUF)");
+	} else {
+		check_fail("cannot open %s: %s", UDMABUF_DEV, strerror(errno));
+		check_more("fix: run as root, or give this user read and write access to %s",
+			   UDMABUF_DEV);
+	}
+	if (s->area_size > (uint64_t)limit << 20) {
+		check_fail("the area (%zu KiB) is over udmabuf's limit on one dma-buf: size_limit_mb %ld%s",
+			   s->area_size >> 10, limit,
+			   mb < 0 ? " (the default; " UDMABUF_LIMIT " is unreadable)" : "");
+		check_more("fix: -A %ldM or less, or raise the limit: echo %zu > %s",
+			   limit, (s->area_size + (1u << 20) - 1) >> 20, UDMABUF_LIMIT);
+	} else if (dev_ok) {
+		check_ok("%s makes the %zu KiB dma-buf area (size_limit_mb %ld)",
+			 UDMABUF_DEV, s->area_size >> 10, limit);
 	}
 }
 
@@ -555,6 +625,8 @@ static void check_area(const struct sink *s)
 	struct hugepool h;
 	char why[128], fix[160];
 
+	if (c->dmabuf)
+		check_udmabuf(s);
 	if (!s->huge)
 		return;
 	if (s->buf_len > s->area_page) {
@@ -567,7 +639,7 @@ static void check_area(const struct sink *s)
 			 "buffers of %u bytes (-L) must each lie in one physically contiguous run",
 			 c->rx_buf_len);
 	else
-		snprintf(why, sizeof(why), "-H asks for them");
+		snprintf(why, sizeof(why), "-H asks for huge pages");
 	if (hugepool_get(s->area_page, &h)) {
 		check_fail("the kernel has no huge pages of %zu KiB (no hugetlbfs, or not that size), and the area needs them: %s",
 			   kb, why);
@@ -1089,11 +1161,14 @@ static void check_steering(const struct config *c, int family,
 
 		/* Listening on both, one family steered: the other is copied. */
 		if (partial)
-			check_warn("no ntuple rule steers %s port %u to queue %u: such clients are received by copy",
-				   missing[0] ? "tcp4" : "tcp6", p, q);
+			check_warn("no ntuple rule steers %s port %u to queue %u: such clients %s",
+				   missing[0] ? "tcp4" : "tcp6", p, q,
+				   c->dmabuf ? "fail, since a dma-buf area cannot take the copy they need" :
+				   "are received by copy");
 		else
-			check_fail("no ntuple rule steers TCP port %u to queue %u: the flows would land on other queues and be copied",
-				   p, q);
+			check_fail("no ntuple rule steers TCP port %u to queue %u: the flows would land on other queues and %s",
+				   p, q, c->dmabuf ? "fail (a dma-buf area cannot take copies)" :
+				   "be copied");
 		if (!ntuple_enabled(ifn))
 			check_more("fix: ethtool -K %s ntuple on", ifn);
 		for (i = 0; i < 2; i++)
@@ -1221,6 +1296,10 @@ static void check_features(struct sink *s)
 			   c->rx_buf_len);
 		check_more("fix: drop -L");
 	}
+	if (c->dmabuf && !(q->area_flags & IORING_ZCRX_AREA_DMABUF)) {
+		check_fail("--dmabuf needs dma-buf areas (IORING_ZCRX_AREA_DMABUF), which this kernel lacks");
+		check_more("fix: boot a kernel with dma-buf areas (this project's 6.12), or drop --dmabuf");
+	}
 	if (!(q->features & ZCRX_FEATURE_EVENT))
 		check_warn("no events or statistics: copied bytes are n/a, buffer starvation goes unreported");
 }
@@ -1297,18 +1376,26 @@ static void explain_register_error(const struct sink *s, int err)
 		}
 		fprintf(stderr, "tcp-data-split is off on %s (see the checks above), or the\n"
 			"  kernel refused a parameter: -r %u refill entries, -L %u, area of %zu bytes.\n"
-			"  A kernel without zcrx also answers EINVAL to the registration.\n",
-			ifn, s->rq_entries, c->rx_buf_len, s->area_size);
+			"  A kernel without zcrx also answers EINVAL to the registration%s.\n",
+			ifn, s->rq_entries, c->rx_buf_len, s->area_size,
+			c->dmabuf ? ", and one\n  without dma-buf areas to --dmabuf" : "");
 		break;
 	case EOPNOTSUPP:
 		fprintf(stderr, "the driver of %s cannot restart a single rx queue with a memory\n"
-			"  provider (no queue management ops), so it cannot do zero-copy receive%s.\n",
-			ifn, c->rx_buf_len ? ", or it does not take -L buffer lengths" : "");
+			"  provider (no queue management ops), so it cannot do zero-copy receive%s%s.\n",
+			ifn, c->rx_buf_len ? ", or it does not take -L buffer lengths" : "",
+			c->dmabuf ? ",\n  or it has no DMA device to map the dma-buf for" : "");
+		break;
+	case EBADF:
+		fprintf(stderr, "the kernel did not take the area's fd for a dma-buf (a bug in zcrx-sink).\n");
 		break;
 	case ERANGE:
 		fprintf(stderr, "queue %u is beyond the rx queues of %s (ethtool -l %s)", q,
 			ifn, ifn);
-		if (s->buf_len > s->area_page)
+		if (c->dmabuf && s->buf_len > sysconf(_SC_PAGESIZE))
+			fprintf(stderr, ", or -L %u is larger than the dma-buf's\n"
+				"  DMA-contiguous runs", s->buf_len);
+		else if (s->buf_len > s->area_page)
 			fprintf(stderr, ", or -L %u is larger than the area's\n"
 				"  contiguous runs (its pages of %zu KiB)", s->buf_len,
 				s->area_page >> 10);
@@ -1323,8 +1410,12 @@ static void explain_register_error(const struct sink *s, int err)
 		fprintf(stderr, "%s went away or lives in another network namespace.\n", ifn);
 		break;
 	case ENOMEM:
-		fprintf(stderr, "the pinned area (%zu KiB) exceeds the locked-memory limit (ulimit -l),\n"
-			"  or the kernel is out of memory.\n", s->area_size >> 10);
+		if (c->dmabuf)
+			fprintf(stderr, "the refill ring exceeds the locked-memory limit (ulimit -l),\n"
+				"  or the kernel is out of memory.\n");
+		else
+			fprintf(stderr, "the pinned area (%zu KiB) exceeds the locked-memory limit (ulimit -l),\n"
+				"  or the kernel is out of memory.\n", s->area_size >> 10);
 		break;
 	case EFAULT:
 		fprintf(stderr, "the area or the parameters are not writable memory (a bug in zcrx-sink).\n");
@@ -1383,7 +1474,12 @@ static void size_zcrx(struct sink *s)
 	 * only huge pages make runs that long.
 	 */
 	s->huge = c->hugetlb || buf > page;
-	s->area_page = s->huge ? hugepage_size() : page;
+	if (!s->huge)
+		s->area_page = page;
+	else if (c->dmabuf)	/* liburing-zcrx's memfd: 2 MiB pages */
+		s->area_page = LIBURING_ZCRX_HUGE_PAGE_SIZE;
+	else
+		s->area_page = hugepage_size();
 	align = s->area_page < buf ? buf : s->area_page;
 	s->area_size = round_up(c->area_size, align);
 	s->buf_len = buf;
@@ -1416,13 +1512,10 @@ static int setup_ring(struct sink *s)
 	return 0;
 }
 
-static int setup_zcrx(struct sink *s)
+/* The area in our own memory: anonymous, in huge pages if it must be. */
+static int setup_memory_area(struct sink *s,
+			     struct io_uring_zcrx_area_reg *area_reg)
 {
-	const struct config *c = &s->cfg;
-	struct io_uring_zcrx_area_reg area_reg;
-	struct io_uring_region_desc rd;
-	struct io_uring_zcrx_ifq_reg reg;
-	struct zcrx_event_desc ev;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS, ret;
 
 	if (s->huge)
@@ -1438,6 +1531,92 @@ static int setup_zcrx(struct sink *s)
 			explain_hugepages(s);
 		return ret;
 	}
+	memset(area_reg, 0, sizeof(*area_reg));
+	area_reg->addr = (uintptr_t)s->area;
+	area_reg->len = s->area_size;
+	return 0;
+}
+
+static void explain_udmabuf_error(const struct sink *s, int err)
+{
+	long mb = udmabuf_limit_mb();
+
+	fprintf(stderr, "zcrx-sink: cannot make a %zu KiB dma-buf with udmabuf: %s\n",
+		s->area_size >> 10, strerror(-err));
+	switch (-err) {
+	case ENOENT:
+		fprintf(stderr, "  no %s: the kernel lacks CONFIG_UDMABUF, or the module is not loaded\n"
+			"  fix: modprobe udmabuf\n", UDMABUF_DEV);
+		break;
+	case EACCES:
+	case EPERM:
+		fprintf(stderr, "  %s is not open to us: run as root, or give this user read and write access to it\n",
+			UDMABUF_DEV);
+		break;
+	case EINVAL:
+		if (mb < 0)
+			mb = UDMABUF_LIMIT_MB;
+		fprintf(stderr, "  udmabuf refused the size: one dma-buf may have at most size_limit_mb MiB (%ld)\n"
+			"  fix: -A %ldM or less, or raise the limit: echo %zu > %s\n",
+			mb, mb, (s->area_size + (1u << 20) - 1) >> 20, UDMABUF_LIMIT);
+		break;
+	case ENOMEM:
+		if (s->huge)
+			explain_hugepages(s);
+		else
+			fprintf(stderr, "  out of memory\n");
+		break;
+	case EOPNOTSUPP:
+		fprintf(stderr, "  the kernel has no %zu KiB huge pages (hugetlbfs), which -L above a page needs\n",
+			s->area_page >> 10);
+		break;
+	}
+}
+
+/*
+ * --dmabuf: the area is a dma-buf that udmabuf makes of a memfd, in huge
+ * pages when the buffers are larger than a page. The kernel maps it for
+ * the device and never reads or writes it with the CPU; we read what
+ * arrived through our own shared mapping of the memfd, never through the
+ * dma-buf.
+ */
+static int setup_dmabuf_area(struct sink *s,
+			     struct io_uring_zcrx_area_reg *area_reg)
+{
+	size_t len = s->area_size;
+	void *map;
+	int fd, ret;
+
+	fd = io_uring_zcrx_udmabuf_create(&map, &len, s->cfg.rx_buf_len);
+	if (fd < 0) {
+		explain_udmabuf_error(s, fd);
+		return fd;
+	}
+	s->dmabuf_fd = fd;
+	s->area = map;
+	s->area_size = len;
+	ret = io_uring_zcrx_area_reg_dmabuf(area_reg, fd, s->cfg.rx_buf_len);
+	if (ret < 0) {
+		fprintf(stderr, "zcrx-sink: cannot describe the dma-buf as an area: %s\n",
+			strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int setup_zcrx(struct sink *s)
+{
+	const struct config *c = &s->cfg;
+	struct io_uring_zcrx_area_reg area_reg;
+	struct io_uring_region_desc rd;
+	struct io_uring_zcrx_ifq_reg reg;
+	struct zcrx_event_desc ev;
+	int ret;
+
+	ret = c->dmabuf ? setup_dmabuf_area(s, &area_reg) :
+			  setup_memory_area(s, &area_reg);
+	if (ret)
+		return ret;
 
 	memset(&rd, 0, sizeof(rd));
 	rd.size = s->region_size;
@@ -1453,10 +1632,6 @@ static int setup_zcrx(struct sink *s)
 		rd.user_addr = (uintptr_t)s->user_region;
 		rd.flags = IORING_MEM_REGION_TYPE_USER;
 	}
-
-	memset(&area_reg, 0, sizeof(area_reg));
-	area_reg.addr = (uintptr_t)s->area;
-	area_reg.len = s->area_size;
 
 	memset(&reg, 0, sizeof(reg));
 	if (c->nodev) {
@@ -1814,7 +1989,8 @@ static void arm_recv(struct sink *s, size_t slot)
 	s->inflight++;
 }
 
-static void peer_name(int fd, char *buf, size_t len)
+/* The peer in words; returns its family (AF_INET for v4-mapped), or 0. */
+static int peer_name(int fd, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -1824,7 +2000,7 @@ static void peer_name(int fd, char *buf, size_t len)
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl)) {
 		snprintf(buf, len, "?");
-		return;
+		return 0;
 	}
 	if (ss.ss_family == AF_INET) {
 		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
@@ -1835,7 +2011,9 @@ static void peer_name(int fd, char *buf, size_t len)
 	} else {
 		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
 		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
+		return AF_INET6;
 	}
+	return AF_INET;
 }
 
 static void conn_open(struct sink *s, int fd)
@@ -1867,7 +2045,7 @@ static void conn_open(struct sink *s, int fd)
 	cn->fd = fd;
 	cn->id = s->accepted;
 	cn->first_bad = -1;
-	peer_name(fd, cn->peer, sizeof(cn->peer));
+	cn->family = peer_name(fd, cn->peer, sizeof(cn->peer));
 	s->conns[slot] = cn;
 	s->open++;
 	arm_recv(s, slot);
@@ -1970,6 +2148,28 @@ static bool starving(struct conn *cn)
 	return now - cn->t_starved > STARVED_NS;
 }
 
+/*
+ * --dmabuf, and RECV_ZC ended with -ENOMEM: data of the flow needed a
+ * copy (it came in on another queue, or with the headers), and the kernel
+ * cannot copy into a dma-buf. Arming again cannot help: that data stays
+ * in the socket and needs the same copy. How to fix it, said once.
+ */
+static void explain_copy_refused(struct sink *s, const struct conn *cn)
+{
+	const struct config *c = &s->cfg;
+
+	fprintf(stderr, "zcrx-sink: conn %" PRIu64 " %s: RECV_ZC ended with ENOMEM after %" PRIu64 " bytes: data of this flow needed a copy, and a dma-buf area cannot take copies (the kernel never writes it with the CPU)\n",
+		cn->id, cn->peer, cn->bytes);
+	if (s->copy_refused++)
+		return;
+	fprintf(stderr, "  its packets reached %s on another queue than %lld, or their payload came with the headers;\n"
+		"  steer the flow to queue %lld:\n"
+		"  fix: ethtool -N %s flow-type %s dst-port %u action %lld\n"
+		"  (or run without --dmabuf: an area in our memory takes such flows by copy)\n",
+		c->ifname, c->queue, c->queue, c->ifname,
+		cn->family == AF_INET6 ? "tcp6" : "tcp4", c->port, c->queue);
+}
+
 static void on_recv(struct sink *s, size_t slot, const struct io_uring_cqe *cqe)
 {
 	struct conn *cn = slot < s->nr_slots ? s->conns[slot] : NULL;
@@ -2004,6 +2204,10 @@ static void on_recv(struct sink *s, size_t slot, const struct io_uring_cqe *cqe)
 		/* Budget spent or CQ overflowed (-ENOSPC): carry on. */
 		cn->rearms++;
 		arm_recv(s, slot);
+	} else if (res == -ENOMEM && s->cfg.dmabuf) {
+		cn->err = res;
+		explain_copy_refused(s, cn);
+		conn_close(s, slot, END_ERROR);
 	} else if ((res == -ENOBUFS || res == -ENOMEM) && !starving(cn)) {
 		/*
 		 * No free area buffer: the ones we just returned become free
@@ -2232,6 +2436,8 @@ static void teardown(struct sink *s)
 		munmap(s->user_region, s->region_size);
 	if (s->area)
 		munmap(s->area, s->area_size);
+	if (s->dmabuf_fd >= 0)
+		close(s->dmabuf_fd);
 	free(s->held);
 	free(s->conns);
 }
@@ -2239,7 +2445,7 @@ static void teardown(struct sink *s)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	static struct sink sink = { .lfd = -1 };
+	static struct sink sink = { .lfd = -1, .dmabuf_fd = -1 };
 	struct sink *s = &sink;
 	int status = EXIT_SETUP;
 
@@ -2268,7 +2474,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zcrx-sink: checking %s queue %lld for port %u\n",
 			s->cfg.ifname, s->cfg.queue, s->cfg.port);
 	check_kernel(s);
-	check_privileges(s->area_size);
+	check_privileges(s);
 	check_area(s);
 	if (!s->cfg.nodev)
 		check_interface(&s->cfg);
