@@ -145,6 +145,7 @@ struct sink {
 	unsigned int inflight;		/* requests whose last CQE is pending */
 
 	struct totals tot;
+	struct rusage ru_serve;		/* our CPU time when serving began */
 	uint64_t tick_bytes, t_tick;
 	bool stopping;
 	int status;
@@ -1755,6 +1756,38 @@ static int64_t zcrx_copy_bytes(const struct sink *s)
 	return (int64_t)st.copy_bytes;
 }
 
+static const char *area_kind(const struct sink *s)
+{
+	return s->cfg.dmabuf ? "dmabuf" : "user";
+}
+
+static double tv_seconds(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+/*
+ * Our CPU time since serving began, user and system. With DEFER_TASKRUN
+ * the kernel's RECV_ZC work runs in our task and counts as system time;
+ * the NIC's receive softirq mostly runs elsewhere and is not in here.
+ */
+static void cpu_seconds(const struct sink *s, double *user, double *sys)
+{
+	struct rusage ru;
+
+	*user = *sys = 0;
+	if (getrusage(RUSAGE_SELF, &ru))
+		return;
+	*user = tv_seconds(&ru.ru_utime) - tv_seconds(&s->ru_serve.ru_utime);
+	*sys = tv_seconds(&ru.ru_stime) - tv_seconds(&s->ru_serve.ru_stime);
+}
+
+/* Completions per MiB received: fewer with larger buffers. */
+static double cqes_per_mib(uint64_t cqes, uint64_t bytes)
+{
+	return bytes ? (double)cqes * (1 << 20) / (double)bytes : 0.0;
+}
+
 static void print_conn(struct sink *s, const struct conn *cn, enum conn_end e)
 {
 	const struct config *c = &s->cfg;
@@ -1805,6 +1838,9 @@ static void print_totals(struct sink *s)
 	uint64_t ns = t->t_last - t->t_first;
 	int64_t copied = zcrx_copy_bytes(s);
 	uint64_t zc = copied < 0 ? t->bytes : t->bytes - (uint64_t)copied;
+	double user, sys;
+
+	cpu_seconds(s, &user, &sys);
 
 	if (c->json) {
 		printf("{\"event\":\"total\",\"conns\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -1814,11 +1850,13 @@ static void print_totals(struct sink *s)
 			printf("null");
 		else
 			printf("%" PRId64, copied);
-		printf(",\"cqes\":%" PRIu64 ",\"seconds\":%.6f,\"gbps\":%.3f"
-		       ",\"rearms\":%" PRIu64 ",\"errors\":%" PRIu64
-		       ",\"starved\":%" PRIu64,
-		       t->cqes, ns / 1e9, gbit_per_s(t->bytes, ns), t->rearms,
-		       t->errors, s->starved);
+		printf(",\"cqes\":%" PRIu64 ",\"cqes_per_mib\":%.2f,\"seconds\":%.6f"
+		       ",\"gbps\":%.3f,\"rearms\":%" PRIu64 ",\"errors\":%" PRIu64
+		       ",\"starved\":%" PRIu64 ",\"area_kind\":\"%s\",\"rx_buf_len\":%u"
+		       ",\"cpu_user\":%.3f,\"cpu_sys\":%.3f",
+		       t->cqes, cqes_per_mib(t->cqes, t->bytes), ns / 1e9,
+		       gbit_per_s(t->bytes, ns), t->rearms, t->errors, s->starved,
+		       area_kind(s), s->buf_len, user, sys);
 		if (c->verify)
 			printf(",\"verify\":\"%s\",\"verify_failed\":%" PRIu64 "}\n",
 			       t->verify_failed ? "fail" : "ok", t->verify_failed);
@@ -1826,8 +1864,9 @@ static void print_totals(struct sink *s)
 			printf(",\"verify\":\"off\"}\n");
 		return;
 	}
-	printf("total: %" PRIu64 " conns, %" PRIu64 " bytes in %.3f s, %.2f Gbit/s; zero-copy %" PRIu64 ", copied ",
-	       t->conns, t->bytes, ns / 1e9, gbit_per_s(t->bytes, ns), zc);
+	printf("total: %" PRIu64 " conns, %" PRIu64 " bytes in %.3f s, %.2f Gbit/s, %" PRIu64 " cqes (%.1f per MiB); zero-copy %" PRIu64 ", copied ",
+	       t->conns, t->bytes, ns / 1e9, gbit_per_s(t->bytes, ns), t->cqes,
+	       cqes_per_mib(t->cqes, t->bytes), zc);
 	if (copied < 0)
 		printf("n/a");
 	else
@@ -1837,7 +1876,7 @@ static void print_totals(struct sink *s)
 		printf(", %" PRIu64 " buffer starvation warnings", s->starved);
 	if (c->verify)
 		printf(", %" PRIu64 " failed verify", t->verify_failed);
-	printf("\n");
+	printf("; cpu %.2f s user, %.2f s sys\n", user, sys);
 }
 
 static void print_ready(struct sink *s)
@@ -1857,9 +1896,11 @@ static void print_ready(struct sink *s)
 		printf(",\"nodev\":%s,\"stats\":%s", c->nodev ? "true" : "false",
 		       s->events ? "true" : "false");
 		printf(",\"queue\":%lld,\"port\":%u,\"family\":\"%s\",\"zcrx_id\":%u"
+		       ",\"area_kind\":\"%s\",\"area_page\":%zu"
 		       ",\"area_bytes\":%zu,\"rx_buf_len\":%u,\"rq_entries\":%u"
 		       ",\"cq_entries\":%u,\"mode\":\"%s\",\"budget\":%" PRIu64 "}\n",
-		       c->queue, c->port, fam, s->zcrx_id, s->area_size, s->buf_len,
+		       c->queue, c->port, fam, s->zcrx_id, area_kind(s),
+		       s->area_page, s->area_size, s->buf_len,
 		       s->rq_entries, c->cq_entries,
 		       c->budget ? "budget" : "multishot", c->budget);
 		return;
@@ -1868,8 +1909,10 @@ static void print_ready(struct sink *s)
 		printf("zcrx-sink: no device (--nodev: the kernel copies every byte)");
 	else
 		printf("zcrx-sink: %s queue %lld", c->ifname, c->queue);
-	printf(", zcrx id %u: area %zu KiB in %zu buffers of %u bytes, refill ring %u, CQ %u%s\n",
-	       s->zcrx_id, s->area_size >> 10, s->area_size / s->buf_len,
+	printf(", zcrx id %u: area %zu KiB (%s, %zu KiB %spages) in %zu buffers of %u bytes, refill ring %u, CQ %u%s\n",
+	       s->zcrx_id, s->area_size >> 10,
+	       c->dmabuf ? "dma-buf" : "memory", s->area_page >> 10,
+	       s->huge ? "huge " : "", s->area_size / s->buf_len,
 	       s->buf_len, s->rq_entries, c->cq_entries,
 	       s->events ? ", statistics" : "");
 	printf("zcrx-sink: listening on port %u (%s), %s", c->port, fam,
@@ -2397,6 +2440,7 @@ static int serve(struct sink *s)
 		return EXIT_SETUP;
 	}
 	print_ready(s);
+	getrusage(RUSAGE_SELF, &s->ru_serve);
 	s->t_tick = now_ns();
 	arm_accept(s);
 
