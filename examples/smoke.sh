@@ -3,8 +3,9 @@
 # and no NIC, and changes nothing on the host. It checks option parsing,
 # that the sink's checks explain why lo cannot do zero-copy receive (and
 # exit 2 without crashing), that --nodev either receives a stream over lo
-# or says what the kernel lacks, and that zcrx-send's stream passes
-# pstream's pattern check.
+# or says what the kernel lacks, that large buffers (-L) and --dmabuf
+# check the huge-page pool and udmabuf before anything is allocated, and
+# that zcrx-send's stream passes pstream's pattern check.
 #
 #   examples/smoke.sh [BINDIR [PSTREAM]]
 #
@@ -41,7 +42,7 @@ expect() {
 	ktap_result 0 "$name"
 }
 
-ktap_plan 20
+ktap_plan 26
 
 for b in "$sink" "$send"; do
 	if [ ! -x "$b" ]; then
@@ -67,6 +68,13 @@ expect "sink --nodev refuses -i" 2 "--nodev takes no -i or -q" \
 	"$sink" --nodev -i lo
 expect "sink --nodev refuses buffers above a page" 2 "page-sized buffers" \
 	"$sink" --nodev -L 64k
+expect "sink -h tells of --dmabuf" 0 "--dmabuf" "$sink" -h
+expect "sink refuses --dmabuf with --nodev" 2 "exclude each other" \
+	"$sink" --dmabuf --nodev
+expect "sink refuses -H with --dmabuf" 2 "-H is for areas in our own memory" \
+	"$sink" --dmabuf -H -i lo -q 0
+expect "sink --dmabuf refuses buffers above a huge page" 2 "--dmabuf takes -L up to" \
+	"$sink" --dmabuf -L 4M -i lo -q 0
 
 # lo has no header split and cannot report rings: the sink must say so
 # and stop before registering, whoever runs it.
@@ -76,6 +84,13 @@ expect "sink explains that lo has no queue 7" 2 "queue 7 does not exist" \
 	"$sink" -i lo -q 7 -p $port
 expect "sink explains a missing interface" 2 "no interface nosuch0" \
 	"$sink" -i nosuch0 -q 0 -p $port
+# Whatever the host's pool holds, -L above a page means huge pages: the
+# check either counts them or prints the sysctl that reserves them.
+expect "sink checks the huge pages that -L 64k needs" 2 "huge pages of" \
+	"$sink" -i lo -q 0 -p $port -L 64k
+# No udmabuf limit is near 100 GiB; the check says which one it found.
+expect "sink --dmabuf checks udmabuf's size limit" 2 "size_limit_mb" \
+	"$sink" --dmabuf -i lo -q 0 -p $port -A 100G
 
 # --nodev needs no NIC: on a kernel with no-device instances it receives
 # a stream over lo, copied and verified; elsewhere it says what is missing.
