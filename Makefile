@@ -85,9 +85,10 @@ vm: kernel-$(KERNEL) userspace
 	@scripts/vm.sh -k $(call bzimage,$(KERNEL)) -n $(KERNEL) \
 		-t $(VM_TIMEOUT) $(if $(CMD),-c '$(CMD)')
 
+# The demo, then the same receive with 4 KiB and with 64 KiB buffers.
 run: kernel-release userspace
 	@scripts/vm.sh -k $(call bzimage,release) -n run -t $(VM_TIMEOUT) \
-		-c scripts/demo.sh
+		-c 'scripts/demo.sh && examples/demo-bufsize.sh'
 
 # Benchmarks run in the release guest; every bench/*.sh prints its numbers.
 bench: kernel-release userspace
