@@ -615,8 +615,9 @@ static void check_udmabuf(const struct sink *s)
 }
 
 /*
- * An area in huge pages (-H, or -L above a page): the pool must have
- * enough free, and a buffer may not be larger than one of them.
+ * What the area is made of. --dmabuf: udmabuf. Huge pages (-H, or -L
+ * above a page): the pool must have enough free, and a buffer may not be
+ * larger than one of them.
  */
 static void check_area(const struct sink *s)
 {
