@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shared library exports every public function under its version,
- * LIBURING_ZCRX_1.0 or 1.1, and nothing of its own beyond them; the
+ * LIBURING_ZCRX_1.0, 1.1 or 1.2, and nothing of its own beyond them; the
  * functions of mainline liburing only when the liburing underneath lacks
  * them (then liburing's are the ones a program gets).
  */
@@ -30,6 +30,7 @@ static const struct {
 	{ "io_uring_zcrx_flush_rq", "LIBURING_ZCRX_1.1", false },
 	{ "io_uring_zcrx_arm_event", "LIBURING_ZCRX_1.1", false },
 	{ "io_uring_zcrx_stats_offset", "LIBURING_ZCRX_1.1", false },
+	{ "io_uring_zcrx_add_area", "LIBURING_ZCRX_1.2", false },
 };
 
 /* Helpers inside the library that must stay inside. */

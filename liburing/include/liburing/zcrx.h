@@ -74,6 +74,8 @@ int io_uring_zcrx_import(struct io_uring *ring, int zcrx_fd,
 int io_uring_zcrx_flush_rq(struct io_uring *ring, unsigned zcrx_id);
 int io_uring_zcrx_arm_event(struct io_uring *ring, unsigned zcrx_id,
 			    unsigned event_type);
+int io_uring_zcrx_add_area(struct io_uring *ring, unsigned zcrx_id,
+			   struct io_uring_zcrx_area_reg *area);
 
 int io_uring_zcrx_rq_init(struct io_uring_zcrx_rq *rq,
 			  const struct io_uring_zcrx_ifq_reg *reg,
