@@ -31,12 +31,17 @@ static const struct {
 	{ "io_uring_zcrx_arm_event", "LIBURING_ZCRX_1.1", false },
 	{ "io_uring_zcrx_stats_offset", "LIBURING_ZCRX_1.1", false },
 	{ "io_uring_zcrx_add_area", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_alloc_size", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_alloc", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_free", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_reg_init", "LIBURING_ZCRX_1.2", false },
 };
 
 /* Helpers inside the library that must stay inside. */
 static const char *const internal[] = {
 	"rq_check", "page_size", "align_up", "roundup_pow2", "rq_end",
-	"zcrx_ctrl", "query_entry",
+	"zcrx_ctrl", "query_entry", "buf_bytes", "area_bufs", "wants_huge",
+	"huge_errno",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
