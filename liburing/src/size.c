@@ -148,3 +148,29 @@ int io_uring_zcrx_area_reg_init(struct io_uring_zcrx_area_reg *area,
 	area->len = len;
 	return bufs;
 }
+
+int io_uring_zcrx_area_reg_dmabuf(struct io_uring_zcrx_area_reg *area,
+				  int dmabuf_fd, unsigned rx_buf_len)
+{
+	off_t size;
+	int bufs;
+
+	if (!area)
+		return -EINVAL;
+	if (dmabuf_fd < 0)
+		return -EBADF;
+	/* A dma-buf tells its size only this way; the kernel wants it exactly. */
+	size = lseek(dmabuf_fd, 0, SEEK_END);
+	if (size < 0)
+		return -errno;
+	if ((uint64_t)size > AREA_MAX_LEN)
+		return -EINVAL;
+	bufs = area_bufs((size_t)size, rx_buf_len);
+	if (bufs < 0)
+		return bufs;
+	memset(area, 0, sizeof(*area));
+	area->flags = IORING_ZCRX_AREA_DMABUF;
+	area->dmabuf_fd = (__u32)dmabuf_fd;
+	area->len = (__u64)size;
+	return bufs;
+}

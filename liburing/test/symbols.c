@@ -35,13 +35,15 @@ static const struct {
 	{ "io_uring_zcrx_area_alloc", "LIBURING_ZCRX_1.2", false },
 	{ "io_uring_zcrx_area_free", "LIBURING_ZCRX_1.2", false },
 	{ "io_uring_zcrx_area_reg_init", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_reg_dmabuf", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_udmabuf_create", "LIBURING_ZCRX_1.2", false },
 };
 
 /* Helpers inside the library that must stay inside. */
 static const char *const internal[] = {
 	"rq_check", "page_size", "align_up", "roundup_pow2", "rq_end",
 	"zcrx_ctrl", "query_entry", "buf_bytes", "area_bufs", "wants_huge",
-	"huge_errno",
+	"huge_errno", "udmabuf_memfd", "udmabuf_from", "udmabuf_map",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

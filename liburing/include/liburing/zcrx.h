@@ -98,14 +98,19 @@ unsigned io_uring_zcrx_rq_entries(size_t area_size, unsigned rx_buf_len);
 
 /*
  * Areas: memory for buffers of rx_buf_len (0: a page; larger ones need
- * huge pages), and its struct io_uring_zcrx_area_reg. Each returns -errno
- * on failure; the _reg_ one returns the number of buffers.
+ * huge pages), a dma-buf over a udmabuf for tests and demos, and the
+ * struct io_uring_zcrx_area_reg for either kind. Each returns -errno on
+ * failure; the _reg_ ones return the number of buffers.
  */
 ssize_t io_uring_zcrx_area_alloc_size(size_t len, unsigned rx_buf_len);
 int io_uring_zcrx_area_alloc(void **addr, size_t *len, unsigned rx_buf_len);
 int io_uring_zcrx_area_free(void *addr, size_t len);
 int io_uring_zcrx_area_reg_init(struct io_uring_zcrx_area_reg *area,
 				void *addr, size_t len, unsigned rx_buf_len);
+int io_uring_zcrx_area_reg_dmabuf(struct io_uring_zcrx_area_reg *area,
+				  int dmabuf_fd, unsigned rx_buf_len);
+int io_uring_zcrx_udmabuf_create(void **map, size_t *len,
+				 unsigned rx_buf_len);
 
 /*
  * Receive from TCP socket fd into the buffers of zcrx instance zcrx_id,
