@@ -54,6 +54,22 @@ int io_uring_zcrx_arm_event(struct io_uring *ring, unsigned zcrx_id,
 			 sizeof(arm));
 }
 
+int io_uring_zcrx_add_area(struct io_uring *ring, unsigned zcrx_id,
+			   struct io_uring_zcrx_area_reg *area)
+{
+	struct zcrx_ctrl_add_area add;
+	struct zcrx_ctrl ctrl;
+
+	if (!ring || !area)
+		return -EINVAL;
+	/* An output: the kernel refuses a token left from an earlier call. */
+	area->rq_area_token = 0;
+	memset(&add, 0, sizeof(add));
+	add.area_ptr = (__u64)(uintptr_t)area;
+	return zcrx_ctrl(ring, &ctrl, zcrx_id, ZCRX_CTRL_ADD_AREA, &add,
+			 sizeof(add));
+}
+
 int io_uring_zcrx_import(struct io_uring *ring, int zcrx_fd,
 			 struct io_uring_zcrx_ifq_reg *reg)
 {

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Sizing the area and the refill ring region before registration. */
+/*
+ * Sizing the area and the refill ring region before registration, and
+ * filling the area's struct with what the kernel will check.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <liburing/zcrx.h>
@@ -70,4 +76,101 @@ unsigned io_uring_zcrx_rq_entries(size_t area_size, unsigned rx_buf_len)
 	if (bufs > LIBURING_ZCRX_RQ_MAX_ENTRIES)
 		bufs = LIBURING_ZCRX_RQ_MAX_ENTRIES;
 	return (unsigned)roundup_pow2(bufs);
+}
+
+/* The kernel takes no larger area (and refuses it with EFAULT). */
+#define AREA_MAX_LEN	((uint64_t)1 << 40)
+
+/*
+ * The bytes of one buffer: rx_buf_len, or a page for 0. 0 when the kernel
+ * would refuse rx_buf_len: not a power of two, or below the page size.
+ */
+static size_t buf_bytes(unsigned rx_buf_len)
+{
+	size_t page = page_size();
+
+	if (!rx_buf_len)
+		return page;
+	if (rx_buf_len < page || (rx_buf_len & (rx_buf_len - 1)))
+		return 0;
+	return rx_buf_len;
+}
+
+ssize_t io_uring_zcrx_area_alloc_size(size_t len, unsigned rx_buf_len)
+{
+	size_t buf = buf_bytes(rx_buf_len);
+
+	if (!buf || !len || (uint64_t)len > AREA_MAX_LEN)
+		return -EINVAL;
+	/*
+	 * A buffer may not span two physically contiguous runs: above a
+	 * page, only huge pages make runs long enough.
+	 */
+	if (buf > LIBURING_ZCRX_HUGE_PAGE_SIZE)
+		return -ERANGE;
+	if (buf > page_size())
+		return (ssize_t)align_up(len, LIBURING_ZCRX_HUGE_PAGE_SIZE);
+	return (ssize_t)align_up(len, page_size());
+}
+
+/*
+ * How many buffers of rx_buf_len an area of len bytes holds, or -errno for
+ * what the kernel would refuse whatever the memory: len 0, unaligned or
+ * too large, a bad buffer size (EINVAL); a length the buffers do not cut
+ * evenly, which no contiguous run can divide either (ERANGE).
+ */
+static int area_bufs(size_t len, unsigned rx_buf_len)
+{
+	size_t buf = buf_bytes(rx_buf_len);
+
+	if (!buf || !len || len % page_size() || (uint64_t)len > AREA_MAX_LEN)
+		return -EINVAL;
+	if (len % buf)
+		return -ERANGE;
+	return (int)(len / buf);
+}
+
+int io_uring_zcrx_area_reg_init(struct io_uring_zcrx_area_reg *area,
+				void *addr, size_t len, unsigned rx_buf_len)
+{
+	uintptr_t start = (uintptr_t)addr;
+	int bufs;
+
+	if (!area || !addr || start % page_size())
+		return -EINVAL;
+	bufs = area_bufs(len, rx_buf_len);
+	if (bufs < 0)
+		return bufs;
+	if (start > UINTPTR_MAX - len)
+		return -EOVERFLOW;
+	memset(area, 0, sizeof(*area));
+	area->addr = (__u64)start;
+	area->len = len;
+	return bufs;
+}
+
+int io_uring_zcrx_area_reg_dmabuf(struct io_uring_zcrx_area_reg *area,
+				  int dmabuf_fd, unsigned rx_buf_len)
+{
+	off_t size;
+	int bufs;
+
+	if (!area)
+		return -EINVAL;
+	if (dmabuf_fd < 0)
+		return -EBADF;
+	/* A dma-buf tells its size only this way; the kernel wants it exactly. */
+	size = lseek(dmabuf_fd, 0, SEEK_END);
+	if (size < 0)
+		return -errno;
+	if ((uint64_t)size > AREA_MAX_LEN)
+		return -EINVAL;
+	bufs = area_bufs((size_t)size, rx_buf_len);
+	if (bufs < 0)
+		return bufs;
+	memset(area, 0, sizeof(*area));
+	area->flags = IORING_ZCRX_AREA_DMABUF;
+	area->dmabuf_fd = (__u32)dmabuf_fd;
+	area->len = (__u64)size;
+	return bufs;
 }

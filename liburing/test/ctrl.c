@@ -21,6 +21,8 @@ static struct {
 	unsigned calls, fd, opcode, nr_args;
 	struct zcrx_ctrl ctrl;			/* what the last ctrl call passed */
 	struct io_uring_zcrx_ifq_reg reg;	/* and the last registration */
+	struct io_uring_zcrx_area_reg area;	/* ADD_AREA's, as it came */
+	__u64 area_ptr;
 	unsigned query_ops[4], nr_query;
 	int ret;				/* what the syscall returns */
 	int zcrx_result, event_result;		/* per query entry */
@@ -69,6 +71,22 @@ static void answer_query(struct io_uring_query_hdr *hdr)
 	}
 }
 
+/*
+ * ADD_AREA, read by offset (liburing 2.15's struct has no zc_area): the
+ * kernel writes the next area's token back before anything can fail.
+ */
+static void add_area(const char *ctrl)
+{
+	struct io_uring_zcrx_area_reg *area;
+
+	memcpy(&k.area_ptr, ctrl + 24, sizeof(k.area_ptr));
+	area = (struct io_uring_zcrx_area_reg *)(uintptr_t)k.area_ptr;
+	if (!area)
+		return;
+	memcpy(&k.area, area, sizeof(k.area));
+	area->rq_area_token = 2ULL << IORING_ZCRX_AREA_SHIFT;
+}
+
 int io_uring_register(unsigned int fd, unsigned int opcode, const void *arg,
 		      unsigned int nr_args)
 {
@@ -80,6 +98,8 @@ int io_uring_register(unsigned int fd, unsigned int opcode, const void *arg,
 		memcpy(&k.ctrl, arg, sizeof(k.ctrl));
 		if (!k.ret && k.ctrl.op == ZCRX_CTRL_EXPORT)
 			((struct zcrx_ctrl *)(uintptr_t)arg)->zc_export.zcrx_fd = 77;
+		if (k.ctrl.op == ZCRX_CTRL_ADD_AREA)
+			add_area((const char *)arg);
 	} else if (opcode == IORING_REGISTER_ZCRX_IFQ) {
 		struct io_uring_zcrx_ifq_reg *reg = (void *)(uintptr_t)arg;
 
@@ -180,6 +200,49 @@ static void test_ctrl_helpers(struct io_uring *ring)
 		    "no ring: -EINVAL without a syscall");
 }
 
+static void test_add_area(struct io_uring *ring)
+{
+	struct io_uring_zcrx_area_reg area;
+	static const char zero[40];
+	int ret;
+
+	kernel_reset();
+	memset(&area, 0, sizeof(area));
+	area.addr = 0x200000;
+	area.len = 0x400000;
+	area.rq_area_token = 1ULL << IORING_ZCRX_AREA_SHIFT;	/* stale */
+	ret = io_uring_zcrx_add_area(ring, 6, &area);
+	ktap_result(ret == 0 && k.calls == 1 && k.opcode == 36 &&
+		    k.nr_args == 0 && k.ctrl.op == ZCRX_CTRL_ADD_AREA &&
+		    k.ctrl.op == 3 && k.ctrl.zcrx_id == 6 &&
+		    !k.ctrl.__resv[0] && !k.ctrl.__resv[1],
+		    "add_area: ADD_AREA (3) for the id, nothing reserved set");
+	ktap_result(k.area_ptr == (__u64)(uintptr_t)&area &&
+		    !memcmp((const char *)&k.ctrl + 32, zero, sizeof(zero)),
+		    "add_area: zc_area.area_ptr at byte 24 is the caller's struct, the rest zero");
+	ktap_result(k.area.addr == 0x200000 && k.area.len == 0x400000 &&
+		    !k.area.rq_area_token,
+		    "add_area: the area as given, with rq_area_token cleared");
+	ktap_result(area.rq_area_token == 2ULL << IORING_ZCRX_AREA_SHIFT,
+		    "add_area: the kernel's token comes back in the area");
+#if LIBURING_ZCRX_CTRL_ALL_OPS
+	ktap_result(k.ctrl.zc_area.area_ptr == (__u64)(uintptr_t)&area,
+		    "add_area: zc_area.area_ptr by its name");
+#else
+	ktap_skip("this struct zcrx_ctrl has no zc_area",
+		  "add_area: zc_area.area_ptr by its name");
+#endif
+
+	kernel_reset();
+	k.ret = -ERANGE;
+	ktap_result(io_uring_zcrx_add_area(ring, 6, &area) == -ERANGE,
+		    "add_area returns the kernel's error");
+	kernel_reset();
+	ktap_result(io_uring_zcrx_add_area(ring, 6, NULL) == -EINVAL &&
+		    io_uring_zcrx_add_area(NULL, 6, &area) == -EINVAL &&
+		    !k.calls, "add_area without an area or ring: -EINVAL, no syscall");
+}
+
 static void test_query(void)
 {
 	struct io_uring_query_zcrx z;
@@ -247,12 +310,13 @@ int main(void)
 		return KTAP_SKIP_EXIT;
 	}
 
-	ktap_plan(19);
+	ktap_plan(26);
 	memset(&ring, 0, sizeof(ring));
 	ring.ring_fd = HOST_FD;
 	ring.enter_ring_fd = 7;
 	test_register_calls(&ring);
 	test_ctrl_helpers(&ring);
+	test_add_area(&ring);
 	test_query();
 	return ktap_finish();
 }

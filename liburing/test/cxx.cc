@@ -19,7 +19,7 @@ int main()
 	io_uring_sqe sqe;
 	char area[64];
 
-	ktap_plan(6);
+	ktap_plan(7);
 	io_uring_prep_recv_zc(&sqe, 3, 1, 4096);
 	ktap_result(sqe.opcode == IORING_OP_RECV_ZC && sqe.len == 4096 &&
 		    sqe.file_index == 1 && sqe.ioprio == IORING_RECV_MULTISHOT,
@@ -51,5 +51,14 @@ int main()
 		    "set_events from C++");
 	ktap_result(io_uring_zcrx_read_stats(&rq, off, &st) == 0 &&
 		    st.copy_bytes == 0, "read_stats from C++");
+
+	io_uring_zcrx_area_reg area_reg;
+	ssize_t area_len = io_uring_zcrx_area_alloc_size(1, 0);
+
+	ktap_result(area_len > 0 &&
+		    io_uring_zcrx_area_reg_init(&area_reg, region,
+						(size_t)area_len, 0) == 1 &&
+		    area_reg.addr == reinterpret_cast<uintptr_t>(region),
+		    "area_alloc_size and area_reg_init from C++");
 	return ktap_finish();
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shared library exports every public function under its version,
- * LIBURING_ZCRX_1.0 or 1.1, and nothing of its own beyond them; the
+ * LIBURING_ZCRX_1.0, 1.1 or 1.2, and nothing of its own beyond them; the
  * functions of mainline liburing only when the liburing underneath lacks
  * them (then liburing's are the ones a program gets).
  */
@@ -30,12 +30,20 @@ static const struct {
 	{ "io_uring_zcrx_flush_rq", "LIBURING_ZCRX_1.1", false },
 	{ "io_uring_zcrx_arm_event", "LIBURING_ZCRX_1.1", false },
 	{ "io_uring_zcrx_stats_offset", "LIBURING_ZCRX_1.1", false },
+	{ "io_uring_zcrx_add_area", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_alloc_size", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_alloc", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_free", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_reg_init", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_area_reg_dmabuf", "LIBURING_ZCRX_1.2", false },
+	{ "io_uring_zcrx_udmabuf_create", "LIBURING_ZCRX_1.2", false },
 };
 
 /* Helpers inside the library that must stay inside. */
 static const char *const internal[] = {
 	"rq_check", "page_size", "align_up", "roundup_pow2", "rq_end",
-	"zcrx_ctrl", "query_entry",
+	"zcrx_ctrl", "query_entry", "buf_bytes", "area_bufs", "wants_huge",
+	"huge_errno", "udmabuf_memfd", "udmabuf_from", "udmabuf_map",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -51,7 +51,7 @@ int main(void)
 	struct io_uring_sqe sqe;
 	__u32 word;
 
-	ktap_plan(29);
+	ktap_plan(30);
 	ktap_result(LIBURING_ZCRX_COMPAT_UAPI == COMPAT_UAPI,
 		    "RECV_ZC and ZCRX_IFQ are from %s", source(COMPAT_UAPI));
 	ktap_result(LIBURING_ZCRX_COMPAT_STRUCTS == COMPAT_STRUCTS,
@@ -144,6 +144,14 @@ int main(void)
 		    AT(zcrx_ctrl_arm_event, event_type, 0) &&
 		    AT(zcrx_ctrl_add_area, area_ptr, 0),
 		    "zcrx_ctrl layout, its arguments 48 bytes at 24");
+#if LIBURING_ZCRX_CTRL_ALL_OPS
+	ktap_result(AT(zcrx_ctrl, zc_arm_event, 24) && AT(zcrx_ctrl, zc_area, 24) &&
+		    AT(zcrx_ctrl, zc_area.area_ptr, 24),
+		    "zcrx_ctrl names zc_arm_event and zc_area, at 24");
+#else
+	ktap_skip("this zcrx_ctrl has only zc_export and zc_flush (liburing 2.15)",
+		  "zcrx_ctrl names zc_arm_event and zc_area: the helpers write them by offset");
+#endif
 	ktap_result(SIZE(io_uring_query_hdr, 40) &&
 		    AT(io_uring_query_hdr, next_entry, 0) &&
 		    AT(io_uring_query_hdr, query_data, 8) &&

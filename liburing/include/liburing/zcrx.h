@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "zcrx-compat.h"	/* <liburing.h> and the kernel interface */
 
@@ -35,6 +36,11 @@ extern "C" {
 #define LIBURING_ZCRX_RQ_HDR_ALIGN	64
 /* Most refill ring entries a registration may ask for. */
 #define LIBURING_ZCRX_RQ_MAX_ENTRIES	32768
+/*
+ * The huge page the area helpers back areas with when buffers are larger
+ * than a page (x86-64's 2 MiB hugetlb page), and so their largest buffer.
+ */
+#define LIBURING_ZCRX_HUGE_PAGE_SIZE	(2U << 20)
 
 #if !LIBURING_ZCRX_LIB_ZCRX_RQ
 /*
@@ -74,6 +80,8 @@ int io_uring_zcrx_import(struct io_uring *ring, int zcrx_fd,
 int io_uring_zcrx_flush_rq(struct io_uring *ring, unsigned zcrx_id);
 int io_uring_zcrx_arm_event(struct io_uring *ring, unsigned zcrx_id,
 			    unsigned event_type);
+int io_uring_zcrx_add_area(struct io_uring *ring, unsigned zcrx_id,
+			   struct io_uring_zcrx_area_reg *area);
 
 int io_uring_zcrx_rq_init(struct io_uring_zcrx_rq *rq,
 			  const struct io_uring_zcrx_ifq_reg *reg,
@@ -87,6 +95,22 @@ size_t io_uring_zcrx_rq_region_size(unsigned rq_entries);
 size_t io_uring_zcrx_stats_offset(unsigned rq_entries);
 size_t io_uring_zcrx_area_size(unsigned nr_bufs, unsigned rx_buf_len);
 unsigned io_uring_zcrx_rq_entries(size_t area_size, unsigned rx_buf_len);
+
+/*
+ * Areas: memory for buffers of rx_buf_len (0: a page; larger ones need
+ * huge pages), a dma-buf over a udmabuf for tests and demos, and the
+ * struct io_uring_zcrx_area_reg for either kind. Each returns -errno on
+ * failure; the _reg_ ones return the number of buffers.
+ */
+ssize_t io_uring_zcrx_area_alloc_size(size_t len, unsigned rx_buf_len);
+int io_uring_zcrx_area_alloc(void **addr, size_t *len, unsigned rx_buf_len);
+int io_uring_zcrx_area_free(void *addr, size_t len);
+int io_uring_zcrx_area_reg_init(struct io_uring_zcrx_area_reg *area,
+				void *addr, size_t len, unsigned rx_buf_len);
+int io_uring_zcrx_area_reg_dmabuf(struct io_uring_zcrx_area_reg *area,
+				  int dmabuf_fd, unsigned rx_buf_len);
+int io_uring_zcrx_udmabuf_create(void **map, size_t *len,
+				 unsigned rx_buf_len);
 
 /*
  * Receive from TCP socket fd into the buffers of zcrx instance zcrx_id,
