@@ -19,6 +19,7 @@
  *    the pool can reuse the buffer until the user lets go of it.
  */
 #include <linux/anon_inodes.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/io_uring.h>
@@ -86,7 +87,7 @@ static bool io_zcrx_owns_niov(struct io_zcrx_ifq *ifq,
 			      const struct net_iov *niov)
 {
 	return niov->type == NET_IOV_IOURING &&
-	       net_iov_owner(niov) == &ifq->area->nia;
+	       io_zcrx_iov_to_area(niov)->ifq == ifq;
 }
 
 static atomic_t *io_get_user_counter(struct net_iov *niov)
@@ -163,13 +164,9 @@ static void io_zcrx_return_niov(struct net_iov *niov)
  * went away: nobody is left to return them, and nobody can be handed new
  * ones (RECV_ZC refuses on a dying ring).
  */
-static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
+static void io_zcrx_scrub_area(struct io_zcrx_area *area)
 {
-	struct io_zcrx_area *area = ifq->area;
 	unsigned long i;
-
-	if (!area)
-		return;
 
 	for (i = 0; i < area->nia.num_niovs; i++) {
 		struct net_iov *niov = &area->nia.niovs[i];
@@ -181,6 +178,15 @@ static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
 		if (!page_pool_unref_netmem(net_iov_to_netmem(niov), nr))
 			io_zcrx_return_niov(niov);
 	}
+}
+
+static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
+{
+	u32 id;
+
+	guard(mutex)(&ifq->area_lock);
+	for (id = 0; id < ifq->nr_areas; id++)
+		io_zcrx_scrub_area(ifq->areas[id]);
 }
 
 /* Memory accounting, charged to the registering ring's user and mm */
@@ -306,64 +312,145 @@ static int io_zcrx_create_rq(struct io_zcrx_ifq *ifq, u32 id,
 	return 0;
 }
 
-/* The area */
+/* The areas */
 
-static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq)
+/* Areas below the count are there to use, without area_lock. */
+static u32 io_zcrx_nr_areas(struct io_zcrx_ifq *ifq)
 {
-	struct io_zcrx_area *area = ifq->area;
+	/* pairs with the release in io_zcrx_publish_area() */
+	return smp_load_acquire(&ifq->nr_areas);
+}
+
+static struct io_zcrx_area *io_zcrx_area_get(struct io_zcrx_ifq *ifq, u32 id)
+{
+	u32 nr = io_zcrx_nr_areas(ifq);
+
+	if (unlikely(id >= nr))
+		return NULL;
+	return ifq->areas[array_index_nospec(id, nr)];
+}
+
+static u32 io_zcrx_buf_len(const struct io_zcrx_ifq *ifq)
+{
+	return 1U << ifq->buf_shift;
+}
+
+/*
+ * Cut @area into buffers along its contiguous runs, in order: entries
+ * that continue each other form one run, and a buffer never spans a gap
+ * between runs (-ERANGE). @dma walks the DMA mapping, else the physical
+ * pages of user memory; with @assign the buffers take their DMA
+ * addresses.
+ */
+static int io_zcrx_cut_buffers(struct io_zcrx_ifq *ifq,
+			       struct io_zcrx_area *area, bool dma, bool assign)
+{
+	unsigned int nents = dma ? area->sgt->nents : area->sgt->orig_nents;
+	u32 buf_len = io_zcrx_buf_len(ifq), part = 0;
+	struct scatterlist *sg;
+	unsigned long n = 0;
+	u64 next = 0;
+	unsigned int i;
+
+	for_each_sg(area->sgt->sgl, sg, nents, i) {
+		u64 addr = dma ? sg_dma_address(sg) : sg_phys(sg);
+		u64 len = dma ? sg_dma_len(sg) : sg->length;
+
+		if (part && addr != next)
+			return -ERANGE;
+		next = addr + len;
+		while (len) {
+			u32 take = min_t(u64, len, buf_len - part);
+
+			if (assign && !part) {
+				if (n >= area->nia.num_niovs)
+					return -EINVAL;
+				if (net_mp_niov_set_dma_addr(&area->nia.niovs[n],
+							     addr))
+					return -EOVERFLOW;
+			}
+			addr += take;
+			len -= take;
+			part += take;
+			if (part == buf_len) {
+				part = 0;
+				n++;
+			}
+		}
+	}
+	if (part)
+		return -ERANGE;
+	return assign && n != area->nia.num_niovs ? -EINVAL : 0;
+}
+
+/* Hand the buffers of @area their DMA addresses, in the mapping's order. */
+static int io_zcrx_set_dma_addrs(struct io_zcrx_ifq *ifq,
+				 struct io_zcrx_area *area)
+{
+	return io_zcrx_cut_buffers(ifq, area, true, true);
+}
+
+static void io_zcrx_clear_dma_addrs(struct io_zcrx_area *area)
+{
 	unsigned long i;
 
-	if (area && area->is_mapped) {
-		for (i = 0; i < area->nia.num_niovs; i++) {
-			struct net_iov *niov = &area->nia.niovs[i];
-			netmem_ref netmem = net_iov_to_netmem(niov);
+	for (i = 0; i < area->nia.num_niovs; i++)
+		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+}
 
-			dma_unmap_page_attrs(ifq->dev,
-					     page_pool_get_dma_addr_netmem(netmem),
-					     PAGE_SIZE, DMA_FROM_DEVICE,
-					     IO_DMA_ATTR);
-			net_mp_niov_set_dma_addr(niov, 0);
-		}
-		area->is_mapped = false;
+static void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
+			       struct io_zcrx_area *area)
+{
+	if (!area->is_mapped)
+		return;
+	area->is_mapped = false;
+	io_zcrx_clear_dma_addrs(area);
+	if (area->dmabuf) {
+		dma_buf_unmap_attachment_unlocked(area->attach, area->sgt,
+						  DMA_FROM_DEVICE);
+		dma_buf_detach(area->dmabuf, area->attach);
+		area->attach = NULL;
+		area->sgt = NULL;
+	} else {
+		dma_unmap_sgtable(ifq->dev, area->sgt, DMA_FROM_DEVICE,
+				  IO_DMA_ATTR);
 	}
-	/* the device was pinned for this unmap only */
+}
+
+/*
+ * The queue is unbound or its device is going away: unmap every area
+ * while the device is still registered, and let go of it.
+ */
+static void io_zcrx_unmap_areas(struct io_zcrx_ifq *ifq)
+{
+	u32 id;
+
+	mutex_lock(&ifq->area_lock);
+	for (id = 0; id < ifq->nr_areas; id++)
+		io_zcrx_unmap_area(ifq, ifq->areas[id]);
 	if (ifq->dev) {
 		put_device(ifq->dev);
 		ifq->dev = NULL;
 	}
+	mutex_unlock(&ifq->area_lock);
 }
 
+/* Map @area for the instance's device; a dma-buf is mapped already. */
 static int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area)
 {
-	unsigned long i;
+	int ret;
 
-	for (i = 0; i < area->nia.num_niovs; i++) {
-		struct net_iov *niov = &area->nia.niovs[i];
-		dma_addr_t dma;
-
-		dma = dma_map_page_attrs(ifq->dev, area->pages[i], 0, PAGE_SIZE,
-					 DMA_FROM_DEVICE, IO_DMA_ATTR);
-		if (dma_mapping_error(ifq->dev, dma))
-			break;
-		if (net_mp_niov_set_dma_addr(niov, dma)) {
-			dma_unmap_page_attrs(ifq->dev, dma, PAGE_SIZE,
-					     DMA_FROM_DEVICE, IO_DMA_ATTR);
-			break;
-		}
+	if (!area->dmabuf) {
+		ret = dma_map_sgtable(ifq->dev, area->sgt, DMA_FROM_DEVICE,
+				      IO_DMA_ATTR);
+		if (ret)
+			return ret;
 	}
-	if (i == area->nia.num_niovs) {
-		area->is_mapped = true;
-		return 0;
-	}
-	while (i--) {
-		netmem_ref netmem = net_iov_to_netmem(&area->nia.niovs[i]);
-
-		dma_unmap_page_attrs(ifq->dev,
-				     page_pool_get_dma_addr_netmem(netmem),
-				     PAGE_SIZE, DMA_FROM_DEVICE, IO_DMA_ATTR);
-		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
-	}
-	return -EINVAL;
+	area->is_mapped = true;
+	ret = io_zcrx_set_dma_addrs(ifq, area);
+	if (ret)
+		io_zcrx_unmap_area(ifq, area);
+	return ret;
 }
 
 static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
@@ -373,9 +460,13 @@ static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
 	WARN_ON_ONCE(area->nia.niovs &&
 		     area->free_count != area->nia.num_niovs);
 
+	io_zcrx_unmap_area(ifq, area);
 	kvfree(area->freelist);
 	kvfree(area->user_refs);
 	kvfree(area->nia.niovs);
+	if (area->dmabuf)
+		dma_buf_put(area->dmabuf);
+	sg_free_table(&area->page_sgt);
 	if (area->pages) {
 		unpin_user_pages(area->pages, area->nr_pages);
 		kvfree(area->pages);
@@ -394,12 +485,14 @@ static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg,
 		return -EINVAL;
 	if (reg->rq_area_token || reg->__resv2[0] || reg->__resv2[1])
 		return -EINVAL;
-	/* the kernel copies into a NODEV area: it must be able to read it */
-	if ((reg->flags & IORING_ZCRX_AREA_DMABUF) && nodev)
-		return -EINVAL;
-	/* dma-buf areas are not part of this kernel yet */
-	if (reg->flags & IORING_ZCRX_AREA_DMABUF)
-		return -EOPNOTSUPP;
+	if (reg->flags & IORING_ZCRX_AREA_DMABUF) {
+		/* the kernel copies into a NODEV area: it must read it */
+		if (reg->addr || nodev)
+			return -EINVAL;
+		if (reg->len & ~PAGE_MASK)
+			return -EINVAL;
+		return 0;
+	}
 	if (reg->dmabuf_fd)
 		return -EINVAL;
 	if (!reg->addr || ((reg->addr | reg->len) & ~PAGE_MASK))
@@ -409,8 +502,9 @@ static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg,
 	if (check_add_overflow(reg->addr, reg->len, &end))
 		return -EOVERFLOW;
 	/*
-	 * Every buffer has a net_iov, the largest of its per-buffer arrays:
-	 * kvmalloc() WARNs past INT_MAX bytes, so refuse before it would.
+	 * Every page may be a buffer with a net_iov, the largest of the
+	 * per-buffer arrays: kvmalloc() WARNs past INT_MAX bytes, so refuse
+	 * before it would.
 	 */
 	if (reg->len >> PAGE_SHIFT > INT_MAX / sizeof(struct net_iov))
 		return -EOVERFLOW;
@@ -424,22 +518,16 @@ static int io_zcrx_check_buf_len(u32 len)
 	return 0;
 }
 
-/* Does every buffer of @len bytes lie in one physically contiguous run? */
-static bool io_zcrx_area_contiguous(const struct io_zcrx_area *area, u32 len)
+/*
+ * ABI §4: every buffer lies in one contiguous run, physical for user
+ * memory, DMA for a dma-buf.
+ */
+static int io_zcrx_check_runs(struct io_zcrx_ifq *ifq,
+			      struct io_zcrx_area *area)
 {
-	unsigned long per_buf = len >> PAGE_SHIFT, run = 1, i;
-
-	for (i = 1; i < area->nr_pages; i++) {
-		if (page_to_pfn(area->pages[i]) ==
-		    page_to_pfn(area->pages[i - 1]) + 1) {
-			run++;
-			continue;
-		}
-		if (run % per_buf)
-			return false;
-		run = 1;
-	}
-	return !(run % per_buf);
+	if (io_zcrx_buf_len(ifq) == PAGE_SIZE)
+		return 0;
+	return io_zcrx_cut_buffers(ifq, area, !!area->dmabuf, false);
 }
 
 static int io_zcrx_pin_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area,
@@ -460,41 +548,61 @@ static int io_zcrx_pin_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area,
 	}
 	area->pages = pages;
 	area->nr_pages = nr;
+
+	/*
+	 * One entry per physically contiguous run, so huge pages stay whole
+	 * for the device. Segments end on a multiple of any buffer size.
+	 */
+	ret = sg_alloc_table_from_pages_segment(&area->page_sgt, pages, nr, 0,
+						reg->len, SZ_1G,
+						GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
+	area->sgt = &area->page_sgt;
 	return 0;
 }
 
-static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
-			       struct io_uring_zcrx_area_reg *reg,
-			       u32 buf_len)
+/* A dma-buf area: attached to the queue's DMA device and mapped now. */
+static int io_zcrx_import_dmabuf(struct io_zcrx_ifq *ifq,
+				 struct io_zcrx_area *area,
+				 const struct io_uring_zcrx_area_reg *reg)
 {
-	struct io_zcrx_area *area;
-	unsigned long i, nr;
-	int ret;
+	struct sg_table *sgt;
 
-	ret = io_zcrx_check_area_reg(reg, ifq->nodev);
-	if (ret)
+	area->dmabuf = dma_buf_get(reg->dmabuf_fd);
+	if (IS_ERR(area->dmabuf)) {
+		int ret = PTR_ERR(area->dmabuf);
+
+		area->dmabuf = NULL;
 		return ret;
-	ret = io_zcrx_check_buf_len(buf_len);
-	if (ret)
+	}
+	if (reg->len != area->dmabuf->size)
+		return -EINVAL;
+	if (!ifq->dev)
+		return -ENODEV;
+
+	area->attach = dma_buf_attach(area->dmabuf, ifq->dev);
+	if (IS_ERR(area->attach)) {
+		int ret = PTR_ERR(area->attach);
+
+		area->attach = NULL;
 		return ret;
-	/* no device to hand another buffer size to */
-	if (ifq->nodev && buf_len && buf_len != PAGE_SIZE)
-		return -EOPNOTSUPP;
+	}
+	sgt = dma_buf_map_attachment_unlocked(area->attach, DMA_FROM_DEVICE);
+	if (IS_ERR(sgt)) {
+		dma_buf_detach(area->dmabuf, area->attach);
+		area->attach = NULL;
+		return PTR_ERR(sgt);
+	}
+	area->sgt = sgt;
+	area->is_mapped = true;
+	return 0;
+}
 
-	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
-	if (!area)
-		return -ENOMEM;
-	area->ifq = ifq;
-	spin_lock_init(&area->freelist_lock);
-	ifq->area = area;
+static int io_zcrx_alloc_niovs(struct io_zcrx_area *area, unsigned long nr)
+{
+	unsigned long i;
 
-	ret = io_zcrx_pin_area(ifq, area, reg);
-	if (ret)
-		return ret;
-	if (buf_len && !io_zcrx_area_contiguous(area, buf_len))
-		return -ERANGE;
-
-	nr = area->nr_pages;
 	area->nia.niovs = kvmalloc_array(nr, sizeof(area->nia.niovs[0]),
 					 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	area->freelist = kvmalloc_array(nr, sizeof(area->freelist[0]),
@@ -512,8 +620,128 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 		atomic_set(&area->user_refs[i], 0);
 	}
 	area->free_count = nr;
-	area->area_id = 0;
-	reg->rq_area_token = (u64)area->area_id << IORING_ZCRX_AREA_SHIFT;
+	return 0;
+}
+
+/*
+ * Area @id of the instance, from @reg (checked against §4 already): its
+ * memory, its buffers of the instance's size, mapped when there is a
+ * device. Not visible to anybody until published.
+ */
+static struct io_zcrx_area *
+io_zcrx_create_area(struct io_zcrx_ifq *ifq,
+		    const struct io_uring_zcrx_area_reg *reg, u32 id)
+{
+	struct io_zcrx_area *area;
+	int ret;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area)
+		return ERR_PTR(-ENOMEM);
+	area->ifq = ifq;
+	area->area_id = id;
+	spin_lock_init(&area->freelist_lock);
+
+	if (reg->flags & IORING_ZCRX_AREA_DMABUF)
+		ret = io_zcrx_import_dmabuf(ifq, area, reg);
+	else
+		ret = io_zcrx_pin_area(ifq, area, reg);
+	if (!ret)
+		ret = io_zcrx_check_runs(ifq, area);
+	if (!ret)
+		ret = io_zcrx_alloc_niovs(area, reg->len >> ifq->buf_shift);
+	if (!ret && ifq->dev && !area->dmabuf)
+		ret = io_zcrx_map_area(ifq, area);
+	else if (!ret && area->dmabuf)
+		ret = io_zcrx_set_dma_addrs(ifq, area);
+	if (ret) {
+		io_zcrx_free_area(ifq, area);
+		return ERR_PTR(ret);
+	}
+	return area;
+}
+
+static void io_zcrx_publish_area(struct io_zcrx_ifq *ifq,
+				 struct io_zcrx_area *area)
+{
+	ifq->areas[area->area_id] = area;
+	/* pairs with the acquire in io_zcrx_area_get() */
+	smp_store_release(&ifq->nr_areas, area->area_id + 1);
+}
+
+/* The first area, at registration; it fixes the buffer size and kind. */
+static int io_zcrx_register_area(struct io_zcrx_ifq *ifq,
+				 struct io_uring_zcrx_area_reg *reg,
+				 u32 buf_len)
+{
+	struct io_zcrx_area *area;
+	int ret;
+
+	ret = io_zcrx_check_area_reg(reg, ifq->nodev);
+	if (ret)
+		return ret;
+	ret = io_zcrx_check_buf_len(buf_len);
+	if (ret)
+		return ret;
+	/* no device to hand another buffer size to */
+	if (ifq->nodev && buf_len && buf_len != PAGE_SIZE)
+		return -EOPNOTSUPP;
+
+	ifq->areas = kvcalloc(IO_ZCRX_MAX_AREAS, sizeof(ifq->areas[0]),
+			      GFP_KERNEL_ACCOUNT);
+	if (!ifq->areas)
+		return -ENOMEM;
+	ifq->buf_shift = buf_len ? ilog2(buf_len) : PAGE_SHIFT;
+	ifq->dmabuf = reg->flags & IORING_ZCRX_AREA_DMABUF;
+
+	area = io_zcrx_create_area(ifq, reg, 0);
+	if (IS_ERR(area))
+		return PTR_ERR(area);
+	io_zcrx_publish_area(ifq, area);
+	reg->rq_area_token = 0;
+	return 0;
+}
+
+/* ZCRX_CTRL_ADD_AREA (ABI §8): one more area, while traffic runs */
+static int io_zcrx_add_area(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl)
+{
+	struct zcrx_ctrl_add_area *za = &ctrl->zc_area;
+	struct io_uring_zcrx_area_reg reg;
+	struct io_uring_zcrx_area_reg __user *uarg;
+	struct io_zcrx_area *area;
+	u64 token;
+	u32 id;
+	int ret;
+
+	if (!mem_is_zero(za->__resv, sizeof(za->__resv)))
+		return -EINVAL;
+	uarg = u64_to_user_ptr(za->area_ptr);
+	if (copy_from_user(&reg, uarg, sizeof(reg)))
+		return -EFAULT;
+	if (reg.rq_area_token)
+		return -EINVAL;
+
+	guard(mutex)(&ifq->area_lock);
+	id = ifq->nr_areas;
+	/* the token stays written back even if the area is refused */
+	token = (u64)id << IORING_ZCRX_AREA_SHIFT;
+	if (put_user(token, &uarg->rq_area_token))
+		return -EFAULT;
+	if (id >= IO_ZCRX_MAX_AREAS)
+		return -EINVAL;
+	if (!!(reg.flags & IORING_ZCRX_AREA_DMABUF) != ifq->dmabuf)
+		return -EINVAL;
+	ret = io_zcrx_check_area_reg(&reg, ifq->nodev);
+	if (ret)
+		return ret;
+	/* a device instance whose device went away takes no more memory */
+	if (!ifq->nodev && !ifq->dev)
+		return -ENODEV;
+
+	area = io_zcrx_create_area(ifq, &reg, id);
+	if (IS_ERR(area))
+		return PTR_ERR(area);
+	io_zcrx_publish_area(ifq, area);
 	return 0;
 }
 
@@ -532,6 +760,7 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 	spin_lock_init(&ifq->rq_lock);
 	spin_lock_init(&ifq->ev_lock);
 	spin_lock_init(&ifq->stats_lock);
+	mutex_init(&ifq->area_lock);
 	if (ctx->user)
 		ifq->user = get_uid(ctx->user);
 	if (ctx->mm_account) {
@@ -545,13 +774,15 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 static void io_zcrx_ifq_free(struct io_zcrx_ifq *ifq)
 {
 	unsigned int type;
+	u32 id;
 
 	for (type = 0; type < __ZCRX_EVENT_LAST; type++)
 		if (ifq->ev_req[type])
 			kmem_cache_free(req_cachep, ifq->ev_req[type]);
-	io_zcrx_unmap_area(ifq);
-	if (ifq->area)
-		io_zcrx_free_area(ifq, ifq->area);
+	io_zcrx_unmap_areas(ifq);
+	for (id = 0; id < ifq->nr_areas; id++)
+		io_zcrx_free_area(ifq, ifq->areas[id]);
+	kvfree(ifq->areas);
 	io_zcrx_free_region(ifq);
 	if (ifq->mm_account)
 		mmdrop(ifq->mm_account);
@@ -571,6 +802,7 @@ static void io_zcrx_mp_params(struct io_zcrx_ifq *ifq,
 {
 	p->mp_ops = &io_uring_pp_zc_ops;
 	p->mp_priv = ifq;
+	p->rx_buf_len = ifq->rx_buf_len;
 }
 
 /* Unbind the queue; the old page pool drains on its own. */
@@ -603,6 +835,7 @@ static void io_zcrx_close(struct io_zcrx_ifq *ifq)
 	io_close_queue(ifq);
 	io_zcrx_drop_netdev(ifq);
 	rtnl_unlock();
+	io_zcrx_unmap_areas(ifq);
 	io_zcrx_scrub(ifq);
 }
 
@@ -645,17 +878,10 @@ static int io_zcrx_get_netdev(struct io_zcrx_ifq *ifq, u32 if_idx)
 	return 0;
 }
 
-static int io_zcrx_bind(struct io_zcrx_ifq *ifq, u32 if_rxq, u32 buf_len)
+static int io_zcrx_bind(struct io_zcrx_ifq *ifq, u32 if_rxq)
 {
 	struct pp_memory_provider_params p = {};
 	int ret;
-
-	/* 6.12's queue API cannot ask a driver for another buffer size */
-	if (buf_len)
-		return -EOPNOTSUPP;
-	ret = io_zcrx_map_area(ifq, ifq->area);
-	if (ret)
-		return ret;
 
 	io_zcrx_mp_params(ifq, &p);
 	rtnl_lock();
@@ -986,9 +1212,11 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	if (!ret && !ifq->nodev)
 		ret = io_zcrx_get_netdev(ifq, reg.if_idx);
 	if (!ret)
-		ret = io_zcrx_create_area(ifq, &area, buf_len);
+		ret = io_zcrx_register_area(ifq, &area, buf_len);
+	/* any size asked for, even the page size, is the device's to take */
+	ifq->rx_buf_len = buf_len;
 	if (!ret && !ifq->nodev)
-		ret = io_zcrx_bind(ifq, reg.if_rxq, buf_len);
+		ret = io_zcrx_bind(ifq, reg.if_rxq);
 	if (ret)
 		goto erase;
 
@@ -1053,10 +1281,9 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 size_t io_zcrx_query(struct io_uring_query_zcrx *q)
 {
 	q->register_flags = ZCRX_REG_IMPORT | ZCRX_REG_NODEV;
-	/* no dma-buf areas, no ADD_AREA, no rx_buf_len yet */
-	q->area_flags = 0;
-	q->nr_ctrl_opcodes = ZCRX_CTRL_ARM_EVENT + 1;
-	q->features = ZCRX_FEATURE_EVENT;
+	q->area_flags = IORING_ZCRX_AREA_DMABUF;
+	q->nr_ctrl_opcodes = ZCRX_CTRL_ADD_AREA + 1;
+	q->features = ZCRX_FEATURE_RX_PAGE_SIZE | ZCRX_FEATURE_EVENT;
 	q->rq_hdr_size = sizeof(struct io_zcrx_rq_hdr);
 	q->rq_hdr_alignment = IO_ZCRX_RQ_HDR_ALIGN;
 	return sizeof(*q);
@@ -1135,15 +1362,16 @@ static u32 io_zcrx_rqring_entries(struct io_zcrx_ifq *ifq)
 static bool io_parse_rqe(struct io_uring_zcrx_rqe *rqe,
 			 struct io_zcrx_ifq *ifq, struct net_iov **ret)
 {
-	struct io_zcrx_area *area = ifq->area;
 	u64 off = READ_ONCE(rqe->off);
+	struct io_zcrx_area *area;
 	unsigned long idx;
 
 	if (unlikely(READ_ONCE(rqe->__pad)))
 		return false;
-	if (unlikely((off >> IORING_ZCRX_AREA_SHIFT) != area->area_id))
+	area = io_zcrx_area_get(ifq, off >> IORING_ZCRX_AREA_SHIFT);
+	if (unlikely(!area))
 		return false;
-	idx = (off & ~IORING_ZCRX_AREA_MASK) >> PAGE_SHIFT;
+	idx = (off & ~IORING_ZCRX_AREA_MASK) >> ifq->buf_shift;
 	if (unlikely(idx >= area->nia.num_niovs))
 		return false;
 	idx = array_index_nospec(idx, area->nia.num_niovs);
@@ -1155,7 +1383,8 @@ static bool io_parse_rqe(struct io_uring_zcrx_rqe *rqe,
 static void io_zcrx_sync_for_device(const struct page_pool *pp,
 				    struct net_iov *niov)
 {
-	u32 len = min_t(u32, pp->p.max_len, PAGE_SIZE - pp->p.offset);
+	u32 len = min_t(u32, pp->p.max_len,
+			(PAGE_SIZE << pp->p.order) - pp->p.offset);
 	dma_addr_t dma;
 
 	if (!dma_dev_need_sync(pp->p.dev))
@@ -1233,10 +1462,9 @@ static unsigned int io_zcrx_ring_refill(struct page_pool *pp,
 	return entries;
 }
 
-static void io_zcrx_refill_slow(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+static void io_zcrx_refill_slow_area(struct page_pool *pp,
+				     struct io_zcrx_area *area)
 {
-	struct io_zcrx_area *area = ifq->area;
-
 	spin_lock_bh(&area->freelist_lock);
 	while (area->free_count && pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
 		struct net_iov *niov = __io_zcrx_get_free_niov(area);
@@ -1246,6 +1474,15 @@ static void io_zcrx_refill_slow(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 		pp->alloc.cache[pp->alloc.count++] = net_iov_to_netmem(niov);
 	}
 	spin_unlock_bh(&area->freelist_lock);
+}
+
+/* The free buffers, from the areas in id order */
+static void io_zcrx_refill_slow(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+{
+	u32 nr = io_zcrx_nr_areas(ifq), id;
+
+	for (id = 0; id < nr && pp->alloc.count < PP_ALLOC_CACHE_REFILL; id++)
+		io_zcrx_refill_slow_area(pp, ifq->areas[id]);
 }
 
 /*
@@ -1289,12 +1526,12 @@ static int io_pp_zc_init(struct page_pool *pp)
 
 	if (WARN_ON_ONCE(!ifq))
 		return -EINVAL;
-	/* the area is mapped for one device, in one direction, page by page */
-	if (pp->p.dev != ifq->dev || !ifq->area->is_mapped)
+	/* the areas are mapped for one device, one way, in buffers */
+	if (!ifq->dev || pp->p.dev != ifq->dev)
 		return -EINVAL;
 	if (pp->p.dma_dir != DMA_FROM_DEVICE)
 		return -EOPNOTSUPP;
-	if (pp->p.order != 0)
+	if (PAGE_SIZE << pp->p.order != io_zcrx_buf_len(ifq))
 		return -EOPNOTSUPP;
 
 	/* the pool's buffers are the instance's memory */
@@ -1330,7 +1567,7 @@ static void io_pp_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
 
 	WRITE_ONCE(ifq->if_rxq, -1);
 	io_zcrx_drop_netdev(ifq);
-	io_zcrx_unmap_area(ifq);
+	io_zcrx_unmap_areas(ifq);
 }
 
 static const struct memory_provider_ops io_uring_pp_zc_ops = {
@@ -1377,6 +1614,8 @@ int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 		return io_zcrx_export(ifq, &ctrl, arg);
 	case ZCRX_CTRL_ARM_EVENT:
 		return io_zcrx_arm_event(ifq, &ctrl);
+	case ZCRX_CTRL_ADD_AREA:
+		return io_zcrx_add_area(ifq, &ctrl);
 	}
 	return -EOPNOTSUPP;
 }
@@ -1406,7 +1645,7 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
 	ctx->cq_extra++;
 	ctx->submit_state.cq_flush = true;
 
-	offset = ((u64)net_iov_idx(niov) << PAGE_SHIFT) + off;
+	offset = ((u64)net_iov_idx(niov) << ifq->buf_shift) + off;
 	cqe->user_data = req->cqe.user_data;
 	cqe->res = len;
 	cqe->flags = IORING_CQE_F_MORE;
@@ -1418,7 +1657,7 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
 	return true;
 }
 
-static struct net_iov *io_zcrx_get_free(struct io_zcrx_area *area)
+static struct net_iov *io_zcrx_get_free_area(struct io_zcrx_area *area)
 {
 	struct net_iov *niov = NULL;
 
@@ -1429,9 +1668,19 @@ static struct net_iov *io_zcrx_get_free(struct io_zcrx_area *area)
 	return niov;
 }
 
+/* A free buffer, from the areas in id order */
+static struct net_iov *io_zcrx_get_free(struct io_zcrx_ifq *ifq)
+{
+	u32 nr = io_zcrx_nr_areas(ifq), id;
+	struct net_iov *niov = NULL;
+
+	for (id = 0; id < nr && !niov; id++)
+		niov = io_zcrx_get_free_area(ifq->areas[id]);
+	return niov;
+}
+
 static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 {
-	struct io_zcrx_area *area = ifq->area;
 	struct net_iov *niov;
 	unsigned int taken;
 
@@ -1442,7 +1691,7 @@ static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 	 * to one ring's worth. A NODEV instance leaves that to FLUSH_RQ.
 	 */
 	for (taken = 0; ; taken += IO_ZCRX_FALLBACK_REFILL) {
-		niov = io_zcrx_get_free(area);
+		niov = io_zcrx_get_free(ifq);
 		if (niov)
 			break;
 		if (ifq->nodev || taken >= ifq->rq_entries ||
@@ -1457,6 +1706,15 @@ static struct net_iov *io_zcrx_alloc_fallback(struct io_zcrx_ifq *ifq)
 	return niov;
 }
 
+/* Copies go to the first page of a buffer, at most a page per CQE. */
+static struct page *io_zcrx_niov_page(struct io_zcrx_ifq *ifq,
+				      const struct net_iov *niov)
+{
+	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
+
+	return area->pages[net_iov_idx(niov) << (ifq->buf_shift - PAGE_SHIFT)];
+}
+
 /*
  * Data that is not in our buffers (header bytes, another queue, another
  * device) is copied into free area buffers, a page at a time.
@@ -1466,10 +1724,14 @@ static int io_zcrx_copy_skb(struct io_zcrx_args *args,
 			    unsigned int len)
 {
 	struct io_zcrx_ifq *ifq = args->ifq;
-	struct io_zcrx_area *area = ifq->area;
 	unsigned int copied = 0;
 	int ret = 0;
 
+	/* the CPU never touches a dma-buf (ABI §6) */
+	if (ifq->dmabuf) {
+		args->err = -ENOMEM;
+		return -ENOMEM;
+	}
 	while (copied < len) {
 		unsigned int n = min_t(unsigned int, len - copied, PAGE_SIZE);
 		struct net_iov *niov;
@@ -1480,7 +1742,7 @@ static int io_zcrx_copy_skb(struct io_zcrx_args *args,
 			ret = -ENOMEM;
 			break;
 		}
-		dst = kmap_local_page(area->pages[net_iov_idx(niov)]);
+		dst = kmap_local_page(io_zcrx_niov_page(ifq, niov));
 		ret = skb_copy_bits(skb, offset + copied, dst, n);
 		kunmap_local(dst);
 		if (!ret && !io_zcrx_queue_cqe(args->req, niov, ifq, 0, n))

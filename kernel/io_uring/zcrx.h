@@ -3,17 +3,22 @@
 #define IOU_ZC_RX_H
 
 #include <linux/io_uring_types.h>
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/refcount.h>
+#include <linux/scatterlist.h>
 #include <linux/socket.h>
 #include <net/netmem.h>
 #include <net/page_pool/types.h>
 
+struct dma_buf;
+struct dma_buf_attachment;
 struct io_zcrx_ifq;
 
 /*
- * The user memory payload lands in. Each page is one net_iov; user_refs
- * counts how many completions of that buffer the user still holds.
+ * Memory payload lands in: user memory or a dma-buf, cut into buffers of
+ * the instance's rx_buf_len, one net_iov each. user_refs counts how many
+ * completions of each buffer the user still holds.
  */
 struct io_zcrx_area {
 	struct net_iov_area	nia;
@@ -22,8 +27,17 @@ struct io_zcrx_area {
 
 	u16			area_id;
 	bool			is_mapped;
+	/* the area's runs; DMA mapped for user memory while is_mapped */
+	struct sg_table		*sgt;
+
+	/* user memory, pinned */
 	struct page		**pages;
 	unsigned long		nr_pages;
+	struct sg_table		page_sgt;
+
+	/* a dma-buf: never read or written by the CPU */
+	struct dma_buf		*dmabuf;
+	struct dma_buf_attachment *attach;
 
 	/* Buffers owned by no page pool and no user: the copy fallback and
 	 * the providers' slow path take from here.
@@ -32,6 +46,9 @@ struct io_zcrx_area {
 	u32			free_count;
 	u32			*freelist;
 };
+
+/* ABI §8: areas per instance, ids from 0 */
+#define IO_ZCRX_MAX_AREAS		1024
 
 /* The refill ring's header as the user sees it (ABI: 7.3 layout). */
 #define IO_ZCRX_RQ_HDR_ALIGN		64
@@ -48,7 +65,20 @@ struct io_zcrx_rq_hdr {
  * last reference frees the memory, once every pool has drained.
  */
 struct io_zcrx_ifq {
-	struct io_zcrx_area		*area;
+	/*
+	 * areas[0 .. nr_areas) are set once and stay until the instance is
+	 * freed; nr_areas is published with a release after the slot is
+	 * written, so readers without area_lock load it with an acquire.
+	 */
+	struct io_zcrx_area		**areas;
+	u32				nr_areas;
+	/* the buffer size asked of the device, 0 for its default */
+	u32				rx_buf_len;
+	/* log2 of the buffer size; the kind of every area (ABI §8) */
+	u8				buf_shift;
+	bool				dmabuf;
+	/* adding an area vs. unmapping them all */
+	struct mutex			area_lock;
 	refcount_t			refs;
 	refcount_t			users;
 	/* ZCRX_REG_NODEV: no device, every byte is copied */

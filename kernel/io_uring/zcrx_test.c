@@ -21,6 +21,7 @@
 struct zt_instance {
 	struct io_zcrx_ifq	ifq;
 	struct io_zcrx_area	area;
+	struct io_zcrx_area	*area_slots[2];
 	struct io_zcrx_rq_hdr	hdr;
 	struct io_uring_zcrx_rqe rqes[ZT_RQ_ENTRIES];
 	struct net_iov		niovs[ZT_NR_BUFS];
@@ -52,7 +53,11 @@ static int zt_init(struct kunit *test)
 	}
 	t->area.free_count = ZT_NR_BUFS;
 
-	t->ifq.area = &t->area;
+	t->area_slots[0] = &t->area;
+	t->ifq.areas = t->area_slots;
+	t->ifq.nr_areas = 1;
+	t->ifq.buf_shift = PAGE_SHIFT;
+	mutex_init(&t->ifq.area_lock);
 	t->ifq.rq_hdr = &t->hdr;
 	t->ifq.rqes = t->rqes;
 	t->ifq.rq_entries = ZT_RQ_ENTRIES;
@@ -419,6 +424,100 @@ static void zt_scrub_takes_everything_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zt_user_refs(t, net_iov_idx(twice)), 0);
 }
 
+/* ABI §5, §8: the area id picks the area, offsets count in buffers */
+static void zt_parse_areas_and_buffer_size(struct kunit *test)
+{
+	struct zt_instance *t = test->priv;
+	const unsigned int shift = PAGE_SHIFT + 2;
+	struct io_uring_zcrx_rqe rqe = {};
+	struct io_zcrx_area *second;
+	struct net_iov *niov;
+
+	second = kunit_kzalloc(test, sizeof(*second), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, second);
+	second->nia.niovs = kunit_kcalloc(test, 4, sizeof(struct net_iov),
+					  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, second->nia.niovs);
+	second->nia.num_niovs = 4;
+	second->area_id = 1;
+	second->ifq = &t->ifq;
+	t->area_slots[1] = second;
+	t->ifq.nr_areas = 2;
+	t->ifq.buf_shift = shift;
+
+	rqe.off = (1ULL << IORING_ZCRX_AREA_SHIFT) | (3ULL << shift) | 5;
+	KUNIT_EXPECT_TRUE(test, io_parse_rqe(&rqe, &t->ifq, &niov));
+	KUNIT_EXPECT_PTR_EQ(test, niov, &second->nia.niovs[3]);
+	/* a page into a buffer is still that buffer */
+	rqe.off = (1ULL << shift) + PAGE_SIZE;
+	KUNIT_EXPECT_TRUE(test, io_parse_rqe(&rqe, &t->ifq, &niov));
+	KUNIT_EXPECT_PTR_EQ(test, niov, &t->niovs[1]);
+
+	rqe.off = (1ULL << IORING_ZCRX_AREA_SHIFT) | (4ULL << shift);
+	KUNIT_EXPECT_FALSE(test, io_parse_rqe(&rqe, &t->ifq, &niov));
+	/* an id past the count, though the slot array is longer */
+	rqe.off = 2ULL << IORING_ZCRX_AREA_SHIFT;
+	KUNIT_EXPECT_FALSE(test, io_parse_rqe(&rqe, &t->ifq, &niov));
+	t->ifq.nr_areas = 1;
+	rqe.off = 1ULL << IORING_ZCRX_AREA_SHIFT;
+	KUNIT_EXPECT_FALSE(test, io_parse_rqe(&rqe, &t->ifq, &niov));
+}
+
+/* ABI §4: buffers are cut from contiguous runs, never across two */
+static void zt_buffers_from_runs(struct kunit *test)
+{
+	static const unsigned int run_pages[] = { 4, 8, 4 };
+	struct zt_instance *t = test->priv;
+	static const u64 want[] = { SZ_1G, SZ_2G, SZ_2G + SZ_16K, 3ULL << 30 };
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	netmem_ref netmem;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(&sgt, ARRAY_SIZE(run_pages),
+					     GFP_KERNEL), 0);
+	for_each_sgtable_sg(&sgt, sg, i) {
+		sg->length = run_pages[i] << PAGE_SHIFT;
+		sg_dma_address(sg) = (u64)(i + 1) << 30;
+		sg_dma_len(sg) = sg->length;
+	}
+	t->area.sgt = &sgt;
+	t->area.nia.num_niovs = ARRAY_SIZE(want);
+
+	/* 16 KiB buffers: runs of 4, 8 and 4 pages hold 1, 2 and 1 */
+	t->ifq.buf_shift = ilog2(SZ_16K);
+	KUNIT_EXPECT_EQ(test, io_zcrx_cut_buffers(&t->ifq, &t->area, true,
+						  false), 0);
+	KUNIT_EXPECT_EQ(test, io_zcrx_set_dma_addrs(&t->ifq, &t->area), 0);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		netmem = net_iov_to_netmem(&t->niovs[i]);
+		KUNIT_EXPECT_EQ(test, page_pool_get_dma_addr_netmem(netmem),
+				want[i]);
+	}
+
+	/* 32 KiB buffers would straddle the 16 KiB runs */
+	t->ifq.buf_shift = ilog2(SZ_32K);
+	KUNIT_EXPECT_EQ(test, io_zcrx_cut_buffers(&t->ifq, &t->area, true,
+						  false), -ERANGE);
+	KUNIT_EXPECT_EQ(test, io_zcrx_set_dma_addrs(&t->ifq, &t->area),
+			-ERANGE);
+
+	/* entries that continue each other are one run: 64 KiB from 2G-16K */
+	sg = sgt.sgl;
+	sg_dma_address(sg) = SZ_2G - SZ_16K;
+	sg_dma_address(sg_next(sg_next(sg))) = SZ_2G + SZ_32K;
+	t->area.nia.num_niovs = 2;
+	KUNIT_EXPECT_EQ(test, io_zcrx_set_dma_addrs(&t->ifq, &t->area), 0);
+	netmem = net_iov_to_netmem(&t->niovs[1]);
+	KUNIT_EXPECT_EQ(test, page_pool_get_dma_addr_netmem(netmem),
+			SZ_2G + SZ_16K);
+
+	io_zcrx_clear_dma_addrs(&t->area);
+	t->area.nia.num_niovs = ZT_NR_BUFS;
+	t->area.sgt = NULL;
+	sg_free_table(&sgt);
+}
+
 /* ABI §4: area length and address rules, before anything is pinned */
 static void zt_area_reg_rules(struct kunit *test)
 {
@@ -442,6 +541,10 @@ static void zt_area_reg_rules(struct kunit *test)
 		{ 0x10000, 16 * PAGE_SIZE, 2, 0, -EINVAL },
 		/* a NODEV area must be readable: never a dma-buf */
 		{ 0, 16 * PAGE_SIZE, IORING_ZCRX_AREA_DMABUF, 3, -EINVAL, true },
+		/* a dma-buf: no address, a page-aligned length */
+		{ 0, 16 * PAGE_SIZE, IORING_ZCRX_AREA_DMABUF, 3, 0 },
+		{ 0x10000, 16 * PAGE_SIZE, IORING_ZCRX_AREA_DMABUF, 3, -EINVAL },
+		{ 0, 16 * PAGE_SIZE + 1, IORING_ZCRX_AREA_DMABUF, 3, -EINVAL },
 		{ 0x10000, 16 * PAGE_SIZE, 0, 0, 0, true },
 	};
 	struct io_uring_zcrx_area_reg reg = {};
@@ -501,6 +604,7 @@ static void zt_region_rules(struct kunit *test)
 static struct kunit_case io_zcrx_test_cases[] = {
 	KUNIT_CASE(zt_parse_accepts_area_offsets),
 	KUNIT_CASE(zt_parse_rejects_made_up_entries),
+	KUNIT_CASE(zt_parse_areas_and_buffer_size),
 	KUNIT_CASE(zt_uref_never_below_zero),
 	KUNIT_CASE(zt_hand_out_races_refill),
 	KUNIT_CASE(zt_refill_takes_back_held_buffers),
@@ -512,6 +616,7 @@ static struct kunit_case io_zcrx_test_cases[] = {
 	KUNIT_CASE(zt_refill_ignores_user_head),
 	KUNIT_CASE(zt_flush_stops_at_bad_entry),
 	KUNIT_CASE(zt_scrub_takes_everything_back),
+	KUNIT_CASE(zt_buffers_from_runs),
 	KUNIT_CASE(zt_area_reg_rules),
 	KUNIT_CASE(zt_region_rules),
 	{}

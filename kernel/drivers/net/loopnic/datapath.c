@@ -311,8 +311,10 @@ loopnic_ring_write(struct loopnic_ring *ring, struct device *dmadev,
 		   u32 hash, u32 hflags, unsigned int max_len)
 {
 	unsigned int len = skb->len, hlen = 0, plen, nbufs, off, chunk, i;
+	unsigned int fill, boff, end;
 	struct loopnic_buf *buf;
 	struct loopnic_cqe *cqe;
+	bool keep_last;
 
 	if (len < ETH_HLEN || len > max_len)
 		return LOOPNIC_RX_LENGTH;
@@ -330,7 +332,11 @@ loopnic_ring_write(struct loopnic_ring *ring, struct device *dmadev,
 	if (!hlen && ring->unreadable)
 		return LOOPNIC_RX_LENGTH;
 	plen = len - hlen;
-	nbufs = DIV_ROUND_UP(plen, LOOPNIC_RX_BUF_LEN);
+	/* a packed buffer's next frame starts where the last one ended */
+	fill = ring->pack ? ring->buf_fill : 0;
+	nbufs = plen ? DIV_ROUND_UP(fill + plen, ring->buf_len) : 0;
+	end = (fill + plen) % ring->buf_len;
+	keep_last = ring->pack && plen && end;
 	if (nbufs > MAX_SKB_FRAGS)
 		return LOOPNIC_RX_LENGTH;
 	if (!loopnic_ring_has_room(ring, hlen ? 1 : 0, nbufs))
@@ -346,8 +352,10 @@ loopnic_ring_write(struct loopnic_ring *ring, struct device *dmadev,
 	}
 	for (i = 0, off = hlen; i < nbufs; i++) {
 		buf = &ring->bufs[(ring->buf_next + i) & ring->mask];
-		chunk = min_t(unsigned int, len - off, LOOPNIC_RX_BUF_LEN);
-		if (!loopnic_dma_write(dmadev, buf->dma, skb, off, chunk))
+		boff = i ? 0 : fill;
+		chunk = min_t(unsigned int, len - off, ring->buf_len - boff);
+		if (!loopnic_dma_write(dmadev, buf->dma + boff, skb, off,
+				       chunk))
 			return LOOPNIC_RX_NO_DESC;
 		off += chunk;
 	}
@@ -358,8 +366,13 @@ loopnic_ring_write(struct loopnic_ring *ring, struct device *dmadev,
 	cqe->nbufs = nbufs;
 	cqe->hash = hash;
 	cqe->flags = hflags;
+	cqe->buf_off = nbufs ? fill : 0;
+	cqe->keep_last = keep_last;
 	ring->hdr_next += hlen ? 1 : 0;
-	ring->buf_next += nbufs;
+	/* a buffer goes back to the driver once the device is done with it */
+	ring->buf_next += nbufs - keep_last;
+	if (plen && ring->pack)
+		ring->buf_fill = end;
 	/* Release pairs with the acquire in loopnic_rx_clean(): buffers and
 	 * the completion are written before NAPI can see the new tail.
 	 */
@@ -559,48 +572,77 @@ struct loopnic_rx_totals {
 	u64 alloc_fail;
 };
 
-static void loopnic_rx_drop_bufs(struct loopnic_ring *ring,
-				 unsigned int nbufs)
+/* Buffer @i of @cqe goes back to the driver: the device is done with it */
+static bool loopnic_rx_buf_done(const struct loopnic_cqe *cqe,
+				unsigned int i)
 {
-	struct loopnic_buf *buf;
+	return !cqe->keep_last || i + 1 < cqe->nbufs;
+}
 
-	while (nbufs--) {
-		buf = &ring->bufs[ring->buf_clean++ & ring->mask];
-		page_pool_put_full_netmem(ring->pp, buf->netmem, true);
-		buf->netmem = 0;
-	}
+/* The driver's reference on a buffer the device is done with */
+static void loopnic_rx_retire_buf(struct loopnic_ring *ring,
+				  struct loopnic_buf *buf)
+{
+	page_pool_put_full_netmem(ring->pp, buf->netmem, true);
+	buf->netmem = 0;
+	ring->buf_clean++;
+}
+
+static void loopnic_rx_drop_bufs(struct loopnic_ring *ring,
+				 const struct loopnic_cqe *cqe)
+{
+	unsigned int i;
+
+	for (i = 0; i < cqe->nbufs; i++)
+		if (loopnic_rx_buf_done(cqe, i))
+			loopnic_rx_retire_buf(ring,
+					      &ring->bufs[ring->buf_clean &
+							  ring->mask]);
 }
 
 /* Attach the payload buffers of one completion as frags. When @skip is
  * non-zero, the first buffer was already synced and its first @skip bytes
- * were copied into the skb head.
+ * were copied into the skb head. A buffer frames share gives each frag a
+ * reference of its own, and the driver's goes once the device is done.
  */
 static void loopnic_rx_add_frags(struct sk_buff *skb,
 				 struct loopnic_ring *ring,
-				 unsigned int nbufs, unsigned int len,
+				 const struct loopnic_cqe *cqe,
 				 unsigned int skip)
 {
-	unsigned int i, chunk, off;
+	unsigned int i, chunk, off, boff, len = cqe->len, truesize;
 	struct loopnic_buf *buf;
 
-	for (i = 0; i < nbufs; i++) {
-		buf = &ring->bufs[ring->buf_clean++ & ring->mask];
-		chunk = min_t(unsigned int, len, LOOPNIC_RX_BUF_LEN);
+	for (i = 0; i < cqe->nbufs; i++) {
+		buf = &ring->bufs[ring->buf_clean & ring->mask];
+		boff = buf->offset + (i ? 0 : cqe->buf_off);
+		chunk = min_t(unsigned int, len,
+			      ring->buf_len - (i ? 0 : cqe->buf_off));
 		len -= chunk;
 		off = i ? 0 : skip;
 
 		if (!off)
 			page_pool_dma_sync_netmem_for_cpu(ring->pp, buf->netmem,
-							  buf->offset, chunk);
+							  boff, chunk);
+		if (ring->pack)
+			page_pool_ref_netmem(buf->netmem);
+		truesize = ring->pack ? ALIGN(chunk, SMP_CACHE_BYTES) :
+					ring->buf_len;
 		if (off == chunk) {
 			/* Everything went into the head already */
 			page_pool_put_full_netmem(ring->pp, buf->netmem, true);
 		} else {
 			skb_add_rx_frag_netmem(skb, skb_shinfo(skb)->nr_frags,
-					       buf->netmem, buf->offset + off,
-					       chunk - off, LOOPNIC_RX_BUF_LEN);
+					       buf->netmem, boff + off,
+					       chunk - off, truesize);
 		}
-		buf->netmem = 0;
+		if (!ring->pack) {
+			/* the frag took the driver's reference */
+			buf->netmem = 0;
+			ring->buf_clean++;
+		} else if (loopnic_rx_buf_done(cqe, i)) {
+			loopnic_rx_retire_buf(ring, buf);
+		}
 	}
 }
 
@@ -625,10 +667,10 @@ static struct sk_buff *loopnic_rx_build_split(struct loopnic_rxq *rxq,
 	hdr->netmem = 0;
 
 	if (!skb) {
-		loopnic_rx_drop_bufs(ring, cqe->nbufs);
+		loopnic_rx_drop_bufs(ring, cqe);
 		return NULL;
 	}
-	loopnic_rx_add_frags(skb, ring, cqe->nbufs, cqe->len, 0);
+	loopnic_rx_add_frags(skb, ring, cqe, 0);
 	return skb;
 }
 
@@ -640,7 +682,7 @@ static struct sk_buff *loopnic_rx_build_copy(struct loopnic_rxq *rxq,
 					     const struct loopnic_cqe *cqe)
 {
 	struct loopnic_buf *buf = &ring->bufs[ring->buf_clean & ring->mask];
-	unsigned int first = min_t(unsigned int, cqe->len, LOOPNIC_RX_BUF_LEN);
+	unsigned int first = min_t(unsigned int, cqe->len, ring->buf_len);
 	unsigned int headlen;
 	struct sk_buff *skb;
 	void *va;
@@ -660,11 +702,11 @@ static struct sk_buff *loopnic_rx_build_copy(struct loopnic_rxq *rxq,
 	if (!skb)
 		goto drop;
 	skb_put_data(skb, va, headlen);
-	loopnic_rx_add_frags(skb, ring, cqe->nbufs, cqe->len, headlen);
+	loopnic_rx_add_frags(skb, ring, cqe, headlen);
 	return skb;
 
 drop:
-	loopnic_rx_drop_bufs(ring, cqe->nbufs);
+	loopnic_rx_drop_bufs(ring, cqe);
 	return NULL;
 }
 
@@ -766,8 +808,9 @@ static bool loopnic_ring_starved(struct loopnic_rxq *rxq,
 
 	if (ring->hds && ring->hdr_tail == ring->hdr_clean)
 		return true;
+	/* a packed buffer may have too little left for a whole frame */
 	return ring->buf_tail - ring->buf_clean <
-	       DIV_ROUND_UP(frame, LOOPNIC_RX_BUF_LEN);
+	       DIV_ROUND_UP(frame, ring->buf_len) + ring->pack;
 }
 
 int loopnic_poll(struct napi_struct *napi, int budget)

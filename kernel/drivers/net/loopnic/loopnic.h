@@ -32,9 +32,13 @@
 #define LOOPNIC_RING_DEFAULT		512
 
 /* Payload buffers are single pages: jumbo frames span several of them,
- * which is also what a net_iov backed pool will hand out later.
+ * which is also what a net_iov backed pool will hand out later. A memory
+ * provider may ask for larger ones (NETDEV_QUEUE_CAP_RX_BUF_LEN), up to
+ * the largest a page pool takes; the device then packs frames into them
+ * back to back, as NICs with multi-packet buffers do.
  */
 #define LOOPNIC_RX_BUF_LEN		PAGE_SIZE
+#define LOOPNIC_RX_BUF_LEN_MAX		(PAGE_SIZE << MAX_PAGE_ORDER)
 /* Header buffers are page pool fragments; eth + IPv6 + TCP with the
  * longest option space is 114 bytes, so 256 always fits the headers the
  * device knows how to split.
@@ -91,7 +95,9 @@ struct loopnic_cqe {
 	u16 hdr_len;			/* bytes in header buffer, 0: none */
 	u16 nbufs;			/* payload buffers used */
 	u32 hash;
-	u32 flags;
+	u32 flags;			/* LOOPNIC_CQE_HASH_* */
+	u32 buf_off;			/* where the payload starts in buffer 0 */
+	bool keep_last;			/* the last buffer takes more frames */
 };
 
 #define LOOPNIC_CQE_HASH_L4		BIT(0)
@@ -112,6 +118,8 @@ struct loopnic_ring {
 	bool hds;			/* header buffers are posted */
 	bool unreadable;		/* payload buffers may be net_iovs */
 	bool napi_linked;		/* pools may recycle into the NAPI */
+	bool pack;			/* frames share payload buffers */
+	u32 buf_len;			/* payload buffer size */
 	struct page_pool *pp;		/* payload buffers */
 	struct page_pool *hdr_pp;	/* header buffers, posted with hds */
 	struct loopnic_buf *bufs;
@@ -131,6 +139,7 @@ struct loopnic_ring {
 	/* device only */
 	u32 buf_next;
 	u32 hdr_next;
+	u32 buf_fill;			/* bytes used in bufs[buf_next] */
 };
 
 /* Counters kept by NAPI */
@@ -273,6 +282,7 @@ void loopnic_rxq_irq_sync(struct loopnic_rxq *rxq);
 
 /* queues.c */
 extern const struct netdev_queue_mgmt_ops loopnic_queue_mgmt_ops;
+extern const struct netdev_queue_mgmt_ops loopnic_queue_mgmt_ops_fixed_buf;
 int loopnic_queues_up(struct loopnic_priv *priv);
 void loopnic_queues_down(struct loopnic_priv *priv);
 int loopnic_reconfigure(struct loopnic_priv *priv, unsigned int channels,

@@ -34,17 +34,17 @@ static unsigned int loopnic_payload_pp_flags(const struct loopnic_ring *ring)
 
 static struct page_pool *loopnic_pp_create(struct loopnic_priv *priv,
 					   struct loopnic_ring *ring,
-					   unsigned int flags)
+					   unsigned int flags, u32 buf_len)
 {
 	struct page_pool_params pp = {
 		.flags		= LOOPNIC_PP_FLAGS | flags,
-		.order		= 0,
+		.order		= get_order(buf_len),
 		.pool_size	= ring->size,
 		.nid		= NUMA_NO_NODE,
 		.dev		= loopnic_dma_dev(priv),
 		.napi		= &priv->rxq[ring->qid].napi,
 		.dma_dir	= DMA_FROM_DEVICE,
-		.max_len	= PAGE_SIZE,
+		.max_len	= buf_len,
 		.offset		= 0,
 		.netdev		= priv->netdev,
 		.queue_idx	= ring->qid,
@@ -201,23 +201,48 @@ static int loopnic_ring_alloc_arrays(struct loopnic_ring *ring)
 	return ring->hdrs ? 0 : -ENOMEM;
 }
 
+/* The payload buffer size: a bound memory provider's, if it asks for one
+ * (only with header split, the one mode providers are used in).
+ */
+static int loopnic_ring_buf_len(struct loopnic_priv *priv,
+				struct loopnic_ring *ring)
+{
+	const struct pp_memory_provider_params *mp;
+	u32 len;
+
+	ring->buf_len = LOOPNIC_RX_BUF_LEN;
+	mp = &__netif_get_rx_queue(priv->netdev, ring->qid)->mp_params;
+	len = mp->mp_ops ? mp->rx_buf_len : 0;
+	if (!len || !ring->hds)
+		return 0;
+	if (!is_power_of_2(len) || len < PAGE_SIZE ||
+	    len > LOOPNIC_RX_BUF_LEN_MAX)
+		return -EOPNOTSUPP;
+	ring->buf_len = len;
+	ring->pack = len > PAGE_SIZE;
+	return 0;
+}
+
 static int loopnic_ring_create_pools(struct loopnic_priv *priv,
 				     struct loopnic_ring *ring)
 {
 	struct page_pool *pp;
 
-	pp = loopnic_pp_create(priv, ring, loopnic_payload_pp_flags(ring));
+	pp = loopnic_pp_create(priv, ring, loopnic_payload_pp_flags(ring),
+			       ring->buf_len);
 	if (IS_ERR(pp))
 		return PTR_ERR(pp);
 	ring->pp = pp;
 	/* The pool took the queue's memory provider, if one is bound */
 	ring->unreadable = !!pp->mp_ops;
+	if (WARN_ON_ONCE(ring->pack && !ring->unreadable))
+		return -EINVAL;
 
 	/* Headers are always read by the CPU: plain pages, never a
 	 * memory provider. The pool exists even while split is off so every
 	 * queue shows the same two pools.
 	 */
-	pp = loopnic_pp_create(priv, ring, 0);
+	pp = loopnic_pp_create(priv, ring, 0, PAGE_SIZE);
 	if (IS_ERR(pp))
 		return PTR_ERR(pp);
 	ring->hdr_pp = pp;
@@ -249,7 +274,9 @@ static struct loopnic_ring *loopnic_ring_create(struct loopnic_priv *priv,
 	/* Pools link to the NAPI as soon as they exist */
 	ring->napi_linked = true;
 
-	err = loopnic_ring_alloc_arrays(ring);
+	err = loopnic_ring_buf_len(priv, ring);
+	if (!err)
+		err = loopnic_ring_alloc_arrays(ring);
 	if (!err)
 		err = loopnic_ring_create_pools(priv, ring);
 	if (err) {
@@ -477,6 +504,16 @@ static int loopnic_queue_start(struct net_device *dev, void *mem, int idx)
 }
 
 const struct netdev_queue_mgmt_ops loopnic_queue_mgmt_ops = {
+	.ndo_queue_mem_size	= sizeof(struct loopnic_queue_mem),
+	.caps			= NETDEV_QUEUE_CAP_RX_BUF_LEN,
+	.ndo_queue_mem_alloc	= loopnic_queue_mem_alloc,
+	.ndo_queue_mem_free	= loopnic_queue_mem_free,
+	.ndo_queue_start	= loopnic_queue_start,
+	.ndo_queue_stop		= loopnic_queue_stop,
+};
+
+/* The same, for a device that cannot size its buffers (debugfs knob) */
+const struct netdev_queue_mgmt_ops loopnic_queue_mgmt_ops_fixed_buf = {
 	.ndo_queue_mem_size	= sizeof(struct loopnic_queue_mem),
 	.ndo_queue_mem_alloc	= loopnic_queue_mem_alloc,
 	.ndo_queue_mem_free	= loopnic_queue_mem_free,
