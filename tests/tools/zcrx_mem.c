@@ -330,6 +330,68 @@ static bool mem_scattered(struct mem *m, size_t pages)
 	return ok;
 }
 
+/*
+ * A dma-buf of @pages memfd pages listed in descending physical order
+ * (UDMABUF_CREATE_LIST), so no DMA-contiguous run of it is longer than a
+ * page: with direct DMA a buffer larger than a page fits nowhere. False
+ * (and said why) if the frames cannot be known or moved meanwhile.
+ */
+static bool mem_udmabuf_scattered(struct mem *m, size_t pages)
+{
+	size_t len = pages * page_size, i;
+	struct udmabuf_create_list *list;
+	struct frame *f = calloc(pages, sizeof(*f));
+	bool ok = true;
+	uint8_t *p;
+	int dev;
+
+	mem_init(m);
+	list = calloc(1, sizeof(*list) + pages * sizeof(list->list[0]));
+	m->memfd = memfd_create("zcrx_mem-udmabuf-scattered",
+				MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (!f || !list || m->memfd < 0 || ftruncate(m->memfd, len) ||
+	    fcntl(m->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		ksft_exit_fail_msg("memfd for udmabuf: %s\n", strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m->memfd, 0);
+	if (p == MAP_FAILED)
+		ksft_exit_fail_msg("mmap memfd: %s\n", strerror(errno));
+	for (i = 0; i < pages; i++) {
+		p[i * page_size] = 1;
+		f[i] = (struct frame){ pfn_of(p + i * page_size), i };
+		ok &= f[i].pfn != 0;
+	}
+	qsort(f, pages, sizeof(*f), frame_desc);
+	list->flags = UDMABUF_FLAGS_CLOEXEC;
+	list->count = pages;
+	for (i = 0; i < pages; i++)
+		list->list[i] = (struct udmabuf_create_item){
+			.memfd = m->memfd,
+			.offset = f[i].idx * page_size,
+			.size = page_size,
+		};
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		ksft_exit_fail_msg("/dev/udmabuf: %s\n", strerror(errno));
+	m->dmabuf_fd = ioctl(dev, UDMABUF_CREATE_LIST, list);
+	if (m->dmabuf_fd < 0)
+		ksft_exit_fail_msg("UDMABUF_CREATE_LIST: %s\n", strerror(errno));
+	close(dev);
+	/* pinned by the dma-buf now: the frames read before must be theirs */
+	for (i = 0; i < pages; i++) {
+		ok &= pfn_of(p + f[i].idx * page_size) == f[i].pfn;
+		ok &= !i || f[i].pfn < f[i - 1].pfn;
+	}
+	m->base = m->map = p;
+	m->len = m->map_len = len;
+	free(list);
+	free(f);
+	if (!ok) {
+		ksft_print_msg("scattered dma-buf: frames unknown or moved\n");
+		mem_free(m);
+	}
+	return ok;
+}
+
 /* Huge pages free now, from /proc/meminfo */
 static size_t huge_pages_free(void)
 {
@@ -773,13 +835,19 @@ static void mode_dmabuf(void)
 		     0, true, EINVAL);
 	try_register("order: NODEV with a dma-buf area, rx_buf_len 16 KiB (the area first)",
 		     &good, 16 * KiB, true, EINVAL);
-	/*
-	 * udmabuf gives the device one scatterlist entry per page and
-	 * loopnic's DMA is direct: every DMA-contiguous run is one page.
-	 */
-	try_register("dma-buf area, rx_buf_len 16 KiB: udmabuf's DMA runs are single pages",
-		     &good, 16 * KiB, false, ERANGE);
 	mem_free(&m);
+	/*
+	 * loopnic's DMA is direct: a dma-buf of pages in descending physical
+	 * order has no DMA-contiguous run longer than a page.
+	 */
+	if (mem_udmabuf_scattered(&m, DMABUF_PAGES)) {
+		good = dmabuf_area(&m);
+		try_register("dma-buf area of pages in descending physical order, rx_buf_len 16 KiB: no DMA run holds a buffer",
+			     &good, 16 * KiB, false, ERANGE);
+		mem_free(&m);
+	} else {
+		result(false, "dma-buf area of pages in descending physical order, rx_buf_len 16 KiB: no such dma-buf");
+	}
 
 	in_child(child_dmabuf_memlock, res, 3);
 	if (res[0])
