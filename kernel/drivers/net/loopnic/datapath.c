@@ -552,6 +552,19 @@ drop:
 
 /* Receive processing (NAPI) */
 
+/*
+ * The device wrote @len bytes at @off of @netmem: make them the CPU's.
+ * Pages only: a memory provider's net_iovs are the provider's to sync,
+ * and the pool helper that would ask it (with the flag providers turn
+ * that sync off with) is not in every 6.12 release.
+ */
+static void loopnic_sync_for_cpu(const struct page_pool *pp,
+				 netmem_ref netmem, u32 off, u32 len)
+{
+	if (!netmem_is_net_iov(netmem))
+		page_pool_dma_sync_for_cpu(pp, netmem_to_page(netmem), off, len);
+}
+
 struct loopnic_rx_totals {
 	u64 packets;
 	u64 bytes;
@@ -590,8 +603,8 @@ static void loopnic_rx_add_frags(struct sk_buff *skb,
 		off = i ? 0 : skip;
 
 		if (!off)
-			page_pool_dma_sync_netmem_for_cpu(ring->pp, buf->netmem,
-							  buf->offset, chunk);
+			loopnic_sync_for_cpu(ring->pp, buf->netmem,
+					     buf->offset, chunk);
 		if (off == chunk) {
 			/* Everything went into the head already */
 			page_pool_put_full_netmem(ring->pp, buf->netmem, true);
@@ -645,8 +658,7 @@ static struct sk_buff *loopnic_rx_build_copy(struct loopnic_rxq *rxq,
 	struct sk_buff *skb;
 	void *va;
 
-	page_pool_dma_sync_netmem_for_cpu(ring->pp, buf->netmem, buf->offset,
-					  first);
+	loopnic_sync_for_cpu(ring->pp, buf->netmem, buf->offset, first);
 	/* Unreadable memory must only be used with header split */
 	va = netmem_address(buf->netmem);
 	if (WARN_ON_ONCE(!va))
