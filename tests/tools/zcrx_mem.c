@@ -805,7 +805,11 @@ static void mode_dmabuf(void)
 	a = good;
 	a.dmabuf_fd = -1;
 	try_register("dma-buf area, dmabuf_fd -1", &a, 0, false, EBADF);
-	fd = dup(m.dmabuf_fd);
+	/*
+	 * A high number: the ring inst_register() opens takes the lowest
+	 * free one, which a just-closed low fd would be.
+	 */
+	fd = fcntl(m.dmabuf_fd, F_DUPFD_CLOEXEC, 1000);
 	close(fd);
 	a.dmabuf_fd = fd;
 	try_register("dma-buf area, dmabuf_fd of no open file (just closed)",
