@@ -6,7 +6,6 @@
  * page allocation is tried for real: with no 2 MiB pages to be had it must
  * fail with ENOMEM and leave nothing behind, else give them.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include <liburing/zcrx.h>
 
+#include "footprint.h"
 #include "ktap.h"
 
 #define KiB	((size_t)1024)
@@ -30,59 +30,6 @@ static void alloc_size(size_t len, unsigned buf, ssize_t want)
 	if (!ktap_result(got == want, "area_alloc_size(%zu, %u) is %zd",
 			 len, buf, want))
 		ktap_info("got %zd", got);
-}
-
-static unsigned count_lines(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	unsigned n = 0;
-	int c;
-
-	if (!f)
-		return 0;
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
-static unsigned count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	if (!d)
-		return 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-/* What leaks would change: mappings and open files. */
-struct footprint {
-	unsigned maps, fds;
-};
-
-static struct footprint footprint(void)
-{
-	struct footprint f = {
-		.maps = count_lines("/proc/self/maps"),
-		.fds = count_fds(),
-	};
-
-	return f;
-}
-
-static bool same_footprint(struct footprint before)
-{
-	struct footprint now = footprint();
-
-	if (now.maps == before.maps && now.fds == before.fds)
-		return true;
-	ktap_info("mappings %u -> %u, fds %u -> %u", before.maps, now.maps,
-		  before.fds, now.fds);
-	return false;
 }
 
 /* KernelPageSize of the mapping at addr, in KiB; 0 if not found. */

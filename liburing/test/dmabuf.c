@@ -11,7 +11,6 @@
  * failure must leave no fd and no mapping behind. What the helper sees as
  * a dma-buf is then a copy of the memfd's fd, which answers lseek the same.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -29,6 +28,7 @@
 
 #include <liburing/zcrx.h>
 
+#include "footprint.h"
 #include "ktap.h"
 
 #define KiB		((size_t)1024)
@@ -102,58 +102,6 @@ int ioctl(int fd, unsigned long request, ...)
 	if (dev.fake && fd == dev_fd && request == UDMABUF_CREATE)
 		return fake_create(arg);
 	return (int)syscall(SYS_ioctl, fd, request, arg);
-}
-
-static unsigned count_lines(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	unsigned n = 0;
-	int c;
-
-	if (!f)
-		return 0;
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
-static unsigned count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	if (!d)
-		return 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-struct footprint {
-	unsigned maps, fds;
-};
-
-static struct footprint footprint(void)
-{
-	struct footprint f = {
-		.maps = count_lines("/proc/self/maps"),
-		.fds = count_fds(),
-	};
-
-	return f;
-}
-
-static bool same_footprint(struct footprint before)
-{
-	struct footprint now = footprint();
-
-	if (now.maps == before.maps && now.fds == before.fds)
-		return true;
-	ktap_info("mappings %u -> %u, fds %u -> %u", before.maps, now.maps,
-		  before.fds, now.fds);
-	return false;
 }
 
 static int memfd_of(size_t size)
