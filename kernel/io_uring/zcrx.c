@@ -834,8 +834,9 @@ static void io_zcrx_close(struct io_zcrx_ifq *ifq)
 	rtnl_lock();
 	io_close_queue(ifq);
 	io_zcrx_drop_netdev(ifq);
-	rtnl_unlock();
+	/* under rtnl: the device cannot unregister before the unmap */
 	io_zcrx_unmap_areas(ifq);
+	rtnl_unlock();
 	io_zcrx_scrub(ifq);
 }
 
