@@ -109,6 +109,7 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1369,6 +1370,29 @@ static bool run(const struct opts *o)
 }
 
 /*
+ * -K: before the ring goes, every kept socket must hold bytes it has not
+ * read, which arrived while the queue was bound and so sit in the area's
+ * buffers. A slow sender may not have sent past the limit yet: wait for it.
+ */
+static bool wait_unread(const struct opts *o)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int i;
+
+	for (i = 0; i < o->nconns; i++) {
+		if (!conns[i].kept)
+			continue;
+		pfd.fd = conns[i].fd;
+		if (poll(&pfd, 1, o->timeout_s * 1000) == 1)
+			continue;
+		fprintf(stderr, "zcrx_rx: conn %d: nothing unread after %d s\n",
+			i, o->timeout_s);
+		return false;
+	}
+	return true;
+}
+
+/*
  * -K: the ring is gone, the sockets are not. Close them once @until
  * exists, or after SECONDS.
  */
@@ -1506,6 +1530,8 @@ int main(int argc, char **argv)
 		setup_ring();
 		setup_zcrx(&o);
 		if (loop % o.every == 0 && !run(&o))
+			ok = false;
+		if (o.hold == HOLD_KEEP_SOCKETS && !wait_unread(&o))
 			ok = false;
 		teardown_zcrx();
 	}
