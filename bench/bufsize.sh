@@ -66,9 +66,21 @@ send() {
 		> /dev/null
 }
 
+# hugepages_back: the last sink's area is free again. It stays pinned
+# until the sink's old page pool has drained, which may be after the sink
+# exited.
+hugepages_back() {
+	ln_flush_defer
+	[ "$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)" -ge $need ]
+}
+
 # one_run KIB: "MB/s CQES_PER_MIB CPU_S_PER_GIB" of one stream into the
 # sink with KIB KiB buffers, all zero-copy and verified
 one_run() {
+	if ! ln_wait 30 hugepages_back; then
+		echo "the last sink's huge pages are not free after 30 s" >&2
+		return 1
+	fi
 	in_b "$SINK" -i "$LN_DEV_B" -q 1 -p $PORT -4 -v -j -n 1 \
 		-A ${AREA_MB}M -L "$1k" > "$out" 2>&1 &
 	local sink=$!
