@@ -58,7 +58,7 @@
 #include <linux/io_uring.h>
 #include <liburing/zcrx.h>
 
-#include "kselftest.h"
+#include "ktap_cases.h"
 #include "pattern.h"
 
 /* ABI §1, §2: the numbers and sizes a mainline program is built with */
@@ -102,8 +102,6 @@ static_assert(sizeof(struct io_uring_query_scq) == 16, "query_scq");
  */
 #define MSS		1448
 #define MSS_MULTIPLE(n)	((uint64_t)(n) / MSS * MSS)
-/* A result slot a child never filled: it died before getting there. */
-#define CHILD_DIED	INT32_MIN
 
 static struct {
 	unsigned int ifindex;
@@ -117,68 +115,6 @@ static size_t page_size;
 static bool debug_kernel;
 
 /* Helpers */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* "-EINVAL" for -EINVAL, "0" for success, into @buf. */
-static const char *errname(int ret, char *buf, size_t len)
-{
-	const char *name = NULL;
-
-	if (ret == CHILD_DIED)
-		return "nothing, the child ended first";
-	if (ret < 0)
-		name = strerrorname_np(-ret);
-	if (name)
-		snprintf(buf, len, "-%s", name);
-	else
-		snprintf(buf, len, "%d", ret);
-	return buf;
-}
-
-#define ERRNAME(ret)	errname((ret), (char[32]){ 0 }, 32)
-
-static void result(bool ok, const char *fmt, ...)
-{
-	char desc[320];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(desc, sizeof(desc), fmt, ap);
-	va_end(ap);
-	ksft_test_result_code(ok ? KSFT_PASS : KSFT_FAIL, desc, NULL);
-}
-
-/* One KTAP line for a rule the ABI answers with -@want (0: success). */
-static void expect(const char *rule, int ret, int want)
-{
-	if (ret != -want)
-		ksft_print_msg("%s: got %s\n", rule, ERRNAME(ret));
-	result(ret == -want, "%s: %s", rule, ERRNAME(-want));
-}
-
-/* Report a mismatch of one value; true if it matched. */
-static bool check_eq(const char *what, uint64_t got, uint64_t want)
-{
-	if (got == want)
-		return true;
-	ksft_print_msg("%s: got %#llx, want %#llx\n", what,
-		       (unsigned long long)got, (unsigned long long)want);
-	return false;
-}
-
-static bool check(const char *what, bool ok)
-{
-	if (!ok)
-		ksft_print_msg("%s: no\n", what);
-	return ok;
-}
 
 static void *xmap(size_t len, int prot)
 {
@@ -218,14 +154,6 @@ static void *read_only_copy(const void *src, size_t len)
 	if (mprotect(p, page_size, PROT_READ))
 		ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
 	return p;
-}
-
-/* The raw syscall: liburing would not let the arguments be wrong. */
-static int sys_register(int fd, unsigned int op, void *arg, unsigned int nr)
-{
-	long ret = syscall(__NR_io_uring_register, fd, op, arg, nr);
-
-	return ret < 0 ? -errno : (int)ret;
 }
 
 static int ctrl_raw(int ring_fd, void *arg, unsigned int nr_args)
@@ -289,48 +217,6 @@ static int count_fds(void)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n;
-}
-
-static int drop_effective_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
-}
-
-/*
- * Run @fn(@res, @arg) in a child that fills @nr int results, for cases
- * that change credentials. They come back in @res.
- */
-static void in_child(void (*fn)(int32_t *res, void *arg), void *arg,
-		     int32_t *res, int nr)
-{
-	int32_t *shared = xmap_shared(page_size);
-	pid_t pid;
-	int i;
-
-	for (i = 0; i < nr; i++)
-		shared[i] = CHILD_DIED;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
-	if (!pid) {
-		fn(shared, arg);
-		fflush(stdout);
-		_exit(0);
-	}
-	waitpid(pid, NULL, 0);
-	memcpy(res, shared, nr * sizeof(*res));
-	munmap(shared, page_size);
 }
 
 /* An instance and its refill ring */
@@ -541,27 +427,6 @@ static bool rq_push(struct inst *in, uint64_t off, uint32_t len)
 }
 
 /* TCP */
-
-/* A connected TCP pair over lo: *rx is the accepted end. */
-static void tcp_pair(int *rx, int *tx)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int lfd;
-
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&a, &alen))
-		ksft_exit_fail_msg("listener: %s\n", strerror(errno));
-	*tx = socket(AF_INET, SOCK_STREAM, 0);
-	if (*tx < 0 || connect(*tx, (struct sockaddr *)&a, sizeof(a)))
-		ksft_exit_fail_msg("connect: %s\n", strerror(errno));
-	*rx = accept(lfd, NULL, NULL);
-	if (*rx < 0)
-		ksft_exit_fail_msg("accept: %s\n", strerror(errno));
-	close(lfd);
-}
 
 /* Write @len bytes of the pattern from stream offset @off; false on error */
 static bool write_pattern(int fd, uint64_t off, uint64_t len)
@@ -2084,10 +1949,10 @@ static int import_reg(int ring_fd, struct io_uring_zcrx_ifq_reg *reg)
 }
 
 /* res[0]: import without CAP_NET_ADMIN; res[1]: also without DEFER_TASKRUN */
-static void child_import_no_cap(int32_t *res, void *arg)
+static void child_import_no_cap(int32_t *res, const void *arg)
 {
 	struct io_uring_zcrx_ifq_reg reg = { .flags = ZCRX_REG_IMPORT,
-					     .if_idx = *(int *)arg };
+					     .if_idx = *(const int *)arg };
 	struct io_uring ring;
 
 	if (drop_effective_cap(CAP_NET_ADMIN))
@@ -2675,7 +2540,7 @@ NODEV_MUTATOR(dmabuf_buf_2_pages, area->flags = IORING_ZCRX_AREA_DMABUF;
 	      area->addr = 0; area->dmabuf_fd = STDOUT_FILENO;
 	      reg->rx_buf_len = 2 * page_size)
 
-static void child_nodev_no_cap(int32_t *res, void *arg)
+static void child_nodev_no_cap(int32_t *res, const void *arg)
 {
 	if (drop_effective_cap(CAP_NET_ADMIN))
 		return;
@@ -3192,19 +3057,6 @@ static void mode_events(void)
 }
 
 /* Command line */
-
-static unsigned int parse_ifindex(const char *arg)
-{
-	char *end;
-	unsigned long idx = strtoul(arg, &end, 10);
-
-	if (*arg && !*end)
-		return idx;
-	idx = if_nametoindex(arg);
-	if (!idx)
-		ksft_exit_fail_msg("%s: %s\n", arg, strerror(errno));
-	return idx;
-}
 
 static const struct mode {
 	const char *name;

@@ -56,7 +56,7 @@
 #include <linux/io_uring.h>
 #include <liburing/zcrx.h>
 
-#include "kselftest.h"
+#include "ktap_cases.h"
 #include "pattern.h"
 
 #define RING_FLAGS	(IORING_SETUP_DEFER_TASKRUN | \
@@ -71,8 +71,6 @@
 #define LOOPNIC_MAX_BUF	(4 * MiB)
 /* How long a completion that must come may take */
 #define WAIT_MS		10000
-/* A result slot a child never filled: it died before getting there. */
-#define CHILD_DIED	INT32_MIN
 #define AREA_TOKEN(id)	((uint64_t)(id) << IORING_ZCRX_AREA_SHIFT)
 
 static struct {
@@ -83,53 +81,9 @@ static struct {
 
 static size_t page_size;
 
-/* Reporting */
+/* Reporting: ktap_cases.h, and the errno a case wants by name */
 
-static const char *errname(int ret, char *buf, size_t len)
-{
-	const char *name = NULL;
-
-	if (ret == CHILD_DIED)
-		return "nothing, the child ended first";
-	if (ret < 0)
-		name = strerrorname_np(-ret);
-	if (name)
-		snprintf(buf, len, "-%s", name);
-	else
-		snprintf(buf, len, "%d", ret);
-	return buf;
-}
-
-#define ERRNAME(ret)	errname((ret), (char[32]){ 0 }, 32)
 #define ERNAME_WANT(want)	ERRNAME(-(want))
-
-static void result(bool ok, const char *fmt, ...)
-{
-	char desc[320];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(desc, sizeof(desc), fmt, ap);
-	va_end(ap);
-	ksft_test_result_code(ok ? KSFT_PASS : KSFT_FAIL, desc, NULL);
-}
-
-/* One KTAP line for a rule the ABI answers with -@want (0: success). */
-static void expect(const char *rule, int ret, int want)
-{
-	if (ret != -want)
-		ksft_print_msg("%s: got %s\n", rule, ERRNAME(ret));
-	result(ret == -want, "%s: %s", rule, ERRNAME(-want));
-}
-
-static bool check_eq(const char *what, uint64_t got, uint64_t want)
-{
-	if (got == want)
-		return true;
-	ksft_print_msg("%s: got %#" PRIx64 ", want %#" PRIx64 "\n", what, got,
-		       want);
-	return false;
-}
 
 /* Memory */
 
@@ -395,17 +349,9 @@ static bool mem_udmabuf_scattered(struct mem *m, size_t pages)
 /* Huge pages free now, from /proc/meminfo */
 static size_t huge_pages_free(void)
 {
-	char line[128];
-	size_t n = 0;
-	FILE *f = fopen("/proc/meminfo", "r");
+	long n = proc_number("/proc/meminfo", "HugePages_Free: %ld");
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "HugePages_Free: %zu", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+	return n < 0 ? 0 : n;
 }
 
 /*
@@ -480,13 +426,6 @@ static bool mem_huge_run(struct mem *m, size_t n)
 }
 
 /* Registration and control */
-
-static int sys_register(int fd, unsigned int op, void *arg, unsigned int nr)
-{
-	long ret = syscall(__NR_io_uring_register, fd, op, arg, nr);
-
-	return ret < 0 ? -errno : (int)ret;
-}
 
 static void ring_open(struct io_uring *ring)
 {
@@ -655,58 +594,6 @@ static int flush_all(struct inst *in)
 	return -EAGAIN;
 }
 
-static int drop_effective_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
-}
-
-/* VmPin of /proc/self/status in pages, or -1 */
-static long vm_pin_pages(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024 / (long)page_size;
-}
-
-/*
- * RLIMIT_MEMLOCK's soft limit @pages, the hard one left alone (or raised
- * to it, if it is lower)
- */
-static bool set_memlock(long pages)
-{
-	struct rlimit lim;
-
-	if (getrlimit(RLIMIT_MEMLOCK, &lim))
-		return false;
-	lim.rlim_cur = pages * page_size;
-	if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < lim.rlim_cur)
-		lim.rlim_max = lim.rlim_cur;
-	if (setrlimit(RLIMIT_MEMLOCK, &lim)) {
-		ksft_print_msg("RLIMIT_MEMLOCK %ld pages: %s\n", pages,
-			       strerror(errno));
-		return false;
-	}
-	return true;
-}
-
 /*
  * Drop @cap from the effective set; the next ring's creator lacks it.
  * False, saying so, if it cannot.
@@ -721,29 +608,6 @@ static bool without_cap(int cap)
 	return !ret;
 }
 
-/* @fn in a child (credentials, limits, its own VmPin): @nr results */
-static void in_child(void (*fn)(int32_t *res), int32_t *res, int nr)
-{
-	int32_t *shared = xmap(page_size, PROT_READ | PROT_WRITE, MAP_SHARED);
-	pid_t pid;
-	int i;
-
-	for (i = 0; i < nr; i++)
-		shared[i] = CHILD_DIED;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
-	if (!pid) {
-		fn(shared);
-		fflush(stdout);
-		_exit(0);
-	}
-	waitpid(pid, NULL, 0);
-	memcpy(res, shared, nr * sizeof(*res));
-	munmap(shared, page_size);
-}
-
 /* Mode dmabuf: ABI §4, dma-buf areas */
 
 #define DMABUF_PAGES	16
@@ -754,7 +618,7 @@ static void in_child(void (*fn)(int32_t *res), int32_t *res, int nr)
  * grows by the region alone. res[0]: the registration; res[1]: VmPin
  * after it, less before; res[2]: the region's pages.
  */
-static void child_dmabuf_memlock(int32_t *res)
+static void child_dmabuf_memlock(int32_t *res, const void *arg)
 {
 	long region = io_uring_zcrx_rq_region_size(RQ_ENTRIES) / page_size;
 	struct inst in;
@@ -853,7 +717,7 @@ static void mode_dmabuf(void)
 		result(false, "dma-buf area of pages in descending physical order, rx_buf_len 16 KiB: no such dma-buf");
 	}
 
-	in_child(child_dmabuf_memlock, res, 3);
+	in_child(child_dmabuf_memlock, NULL, res, 3);
 	if (res[0])
 		ksft_print_msg("got %s\n", ERRNAME(res[0]));
 	result(!res[0] && res[1] == res[2],
@@ -1165,7 +1029,7 @@ static void test_add_buf_len(void)
  * added, VmPin up by 4. res[0]: registration; res[1], res[2]: the ADD_AREA
  * and VmPin after it, less before; res[3], res[4]: the same, limit raised.
  */
-static void child_add_memlock(int32_t *res)
+static void child_add_memlock(int32_t *res, const void *arg)
 {
 	long region = io_uring_zcrx_rq_region_size(RQ_ENTRIES) / page_size;
 	struct io_uring_zcrx_area_reg a;
@@ -1196,7 +1060,7 @@ static void test_add_memlock(void)
 {
 	int32_t res[5];
 
-	in_child(child_add_memlock, res, 5);
+	in_child(child_add_memlock, NULL, res, 5);
 	if (res[0])
 		ksft_print_msg("registration: %s\n", ERRNAME(res[0]));
 	result(!res[0] && res[1] == -ENOMEM && res[2] == 0,
@@ -1205,26 +1069,6 @@ static void test_add_memlock(void)
 	result(!res[0] && res[3] == 0 && res[4] == 4,
 	       "ADD_AREA of 4 pages within RLIMIT_MEMLOCK: 0 (%s), VmPin %+d, the area's pages",
 	       ERRNAME(res[3]), res[4]);
-}
-
-/* A connected TCP pair over lo */
-static void tcp_pair(int *rx, int *tx)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&a, &alen))
-		ksft_exit_fail_msg("listen on lo: %s\n", strerror(errno));
-	*tx = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*tx < 0 || connect(*tx, (struct sockaddr *)&a, sizeof(a)))
-		ksft_exit_fail_msg("connect on lo: %s\n", strerror(errno));
-	*rx = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (*rx < 0)
-		ksft_exit_fail_msg("accept on lo: %s\n", strerror(errno));
-	close(lfd);
 }
 
 /* A buffer the receiver holds */
@@ -1444,12 +1288,7 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt(argc, argv, "i:q:k:")) != -1) {
 		switch (c) {
-		case 'i':
-			cfg.ifindex = if_nametoindex(optarg);
-			if (!cfg.ifindex)
-				ksft_exit_fail_msg("%s: %s\n", optarg,
-						   strerror(errno));
-			break;
+		case 'i': cfg.ifindex = parse_ifindex(optarg); break;
 		case 'q': queue = atoi(optarg); break;
 		case 'k': cfg.knob = optarg; break;
 		default: usage();

@@ -37,7 +37,7 @@
 
 #include <liburing/zcrx.h>
 
-#include "kselftest.h"
+#include "ktap_cases.h"
 #include "pattern.h"
 
 /*
@@ -123,27 +123,6 @@ static void setup_instance(struct instance *inst, const char *ifname,
 	ret = io_uring_zcrx_rq_map(&ring, &inst->rq, &reg, &rd);
 	if (ret)
 		ksft_exit_fail_msg("refill ring: %s\n", strerror(-ret));
-}
-
-/* A connected TCP pair over lo: *rx is the accepted end. */
-static void tcp_pair(int *rx, int *tx)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int lfd;
-
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&a, &alen))
-		ksft_exit_fail_msg("listener: %s\n", strerror(errno));
-	*tx = socket(AF_INET, SOCK_STREAM, 0);
-	if (*tx < 0 || connect(*tx, (struct sockaddr *)&a, sizeof(a)))
-		ksft_exit_fail_msg("connect: %s\n", strerror(errno));
-	*rx = accept(lfd, NULL, NULL);
-	if (*rx < 0)
-		ksft_exit_fail_msg("accept: %s\n", strerror(errno));
-	close(lfd);
 }
 
 static void send_pattern(int fd, size_t len)

@@ -46,7 +46,7 @@
 #include <linux/sockios.h>
 #include <liburing/zcrx.h>
 
-#include "kselftest.h"
+#include "ktap_cases.h"
 
 #define RING_FLAGS	(IORING_SETUP_DEFER_TASKRUN | \
 			 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32)
@@ -54,8 +54,6 @@
 #define RQ_ENTRIES	64
 /* The ABI defines registration flags 1 and 2; this one it does not. */
 #define ZCRX_REG_UNDEFINED_FLAG	(1U << 2)
-/* A result slot a child never filled: it died before getting there. */
-#define CHILD_DIED	INT32_MIN
 /* 1 TiB, the largest area length the ABI accepts */
 #define AREA_LEN_MAX	(1ULL << 40)
 /* How long a closed ring may take to give its pinned pages back */
@@ -71,7 +69,6 @@ static struct {
 static size_t page_size;
 
 static unsigned int count_rx_queues(unsigned int ifindex);
-static bool check_eq(const char *what, uint64_t got, uint64_t want);
 
 /* One registration: the argument, the structs it points to, their memory. */
 struct reg {
@@ -89,30 +86,6 @@ struct reg {
 };
 
 /* Helpers */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* "-EINVAL" for -EINVAL, "0" for success, into @buf. */
-static const char *errname(int ret, char *buf, size_t len)
-{
-	const char *name = NULL;
-
-	if (ret == CHILD_DIED)
-		return "nothing, the child ended first";
-	if (ret < 0)
-		name = strerrorname_np(-ret);
-	if (name)
-		snprintf(buf, len, "-%s", name);
-	else
-		snprintf(buf, len, "%d", ret);
-	return buf;
-}
 
 /* Anonymous memory; the test cannot go on without it. */
 static void *xmap(size_t pages, int prot)
@@ -212,27 +185,8 @@ static long reg_pages(const struct reg *r)
 /* The raw syscall: liburing's wrapper would not let nr_args be wrong. */
 static int reg_register(struct io_uring *ring, struct reg *r)
 {
-	int ret = syscall(__NR_io_uring_register, ring->ring_fd,
-			  IORING_REGISTER_ZCRX_IFQ, r->arg, r->nr_args);
-
-	return ret < 0 ? -errno : ret;
-}
-
-/* VmPin of /proc/self/status (the mm's pinned_vm) in pages, or -1. */
-static long vm_pin_pages(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024 / (long)page_size;
+	return sys_register(ring->ring_fd, IORING_REGISTER_ZCRX_IFQ, r->arg,
+			    r->nr_args);
 }
 
 /*
@@ -254,65 +208,7 @@ static long wait_vm_pin(long want)
 	}
 }
 
-static int drop_effective_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
-}
-
-/*
- * Run @fn(@arg) in a child, for cases that change the credentials or limits
- * of the process, or need an mm of their own (VmPin starts at 0 in a new
- * process). It fills @nr int results, which come back in @res.
- */
-static void in_child(void (*fn)(int32_t *res, const void *arg),
-		     const void *arg, int32_t *res, int nr)
-{
-	int32_t *shared;
-	pid_t pid;
-	int i;
-
-	shared = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shared == MAP_FAILED)
-		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-	for (i = 0; i < nr; i++)
-		shared[i] = CHILD_DIED;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
-	if (!pid) {
-		fn(shared, arg);
-		fflush(stdout);
-		_exit(0);
-	}
-	waitpid(pid, NULL, 0);
-	memcpy(res, shared, nr * sizeof(*res));
-	munmap(shared, page_size);
-}
-
-/* Reporting */
-
-static void result(bool ok, const char *fmt, ...)
-{
-	char desc[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(desc, sizeof(desc), fmt, ap);
-	va_end(ap);
-	ksft_test_result_code(ok ? KSFT_PASS : KSFT_FAIL, desc, NULL);
-}
+/* Reporting: result() and errname() are ktap_cases.h's */
 
 static void skip(const char *why, const char *fmt, ...)
 {
@@ -1135,25 +1031,10 @@ static void test_user_ns(void)
  */
 static bool ring_open_memlock(struct io_uring *ring, size_t limit_pages)
 {
-	struct rlimit lim = {
-		.rlim_cur = limit_pages * page_size,
-		.rlim_max = limit_pages * page_size,
-	};
-
-	if (drop_effective_cap(CAP_IPC_LOCK) || setrlimit(RLIMIT_MEMLOCK, &lim))
+	if (drop_effective_cap(CAP_IPC_LOCK) || !set_memlock(limit_pages))
 		return false;
 	ring_open(ring, RING_FLAGS);
 	return true;
-}
-
-static bool set_memlock(size_t limit_pages)
-{
-	struct rlimit lim = {
-		.rlim_cur = limit_pages * page_size,
-		.rlim_max = limit_pages * page_size,
-	};
-
-	return !setrlimit(RLIMIT_MEMLOCK, &lim);
 }
 
 /*
@@ -1525,18 +1406,9 @@ static void test_buf_len_small(void)
 
 static size_t huge_page_size(void)
 {
-	char line[128];
-	size_t kb = 0;
-	FILE *f;
+	long kb = proc_number("/proc/meminfo", "Hugepagesize: %ld kB");
 
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Hugepagesize: %zu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb * 1024;
+	return kb < 0 ? 0 : kb * 1024;
 }
 
 /*
@@ -1759,23 +1631,6 @@ static void test_split_off(void)
 }
 
 /* Registrations that succeed */
-
-/* Report a mismatch of one written-back value; true if it matched. */
-static bool check_eq(const char *what, uint64_t got, uint64_t want)
-{
-	if (got == want)
-		return true;
-	ksft_print_msg("%s: got %llu, want %llu\n", what,
-		       (unsigned long long)got, (unsigned long long)want);
-	return false;
-}
-
-static bool check(const char *what, bool ok)
-{
-	if (!ok)
-		ksft_print_msg("%s: no\n", what);
-	return ok;
-}
 
 /*
  * The refill ring layout the kernel wrote back: u32 head and tail before
@@ -2092,19 +1947,6 @@ static const struct scenario scenarios[] = {
 };
 
 /* Command line */
-
-static unsigned int parse_ifindex(const char *arg)
-{
-	char *end;
-	unsigned long idx = strtoul(arg, &end, 10);
-
-	if (*arg && !*end)
-		return idx;
-	idx = if_nametoindex(arg);
-	if (!idx)
-		ksft_exit_fail_msg("%s: %s\n", arg, strerror(errno));
-	return idx;
-}
 
 /* real_num_rx_queues: the channels ethtool reports with an rx queue */
 static unsigned int count_rx_queues(unsigned int ifindex)
