@@ -8,9 +8,11 @@
 #ifndef TESTS_LIB_PATTERN_H
 #define TESTS_LIB_PATTERN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 /* splitmix64's finaliser: a word that differs for every index. */
 static inline uint64_t pattern_word(uint64_t idx)
@@ -40,6 +42,28 @@ static inline void pattern_fill(uint8_t *buf, uint64_t off, size_t len)
 	}
 	for (; i < len; i++)
 		buf[i] = pattern_byte(off + i);
+}
+
+/*
+ * Write LEN bytes of the stream from offset OFF to FD, in chunks of 64 KiB.
+ * False if a write fails or writes nothing (errno says why).
+ */
+static inline bool pattern_write(int fd, uint64_t off, uint64_t len)
+{
+	static uint8_t buf[1 << 16];
+	uint64_t end = off + len;
+
+	while (off < end) {
+		size_t n = end - off < sizeof(buf) ? end - off : sizeof(buf);
+		ssize_t ret;
+
+		pattern_fill(buf, off, n);
+		ret = write(fd, buf, n);
+		if (ret <= 0)
+			return false;
+		off += ret;
+	}
+	return true;
 }
 
 /*

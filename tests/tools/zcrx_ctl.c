@@ -428,25 +428,6 @@ static bool rq_push(struct inst *in, uint64_t off, uint32_t len)
 
 /* TCP */
 
-/* Write @len bytes of the pattern from stream offset @off; false on error */
-static bool write_pattern(int fd, uint64_t off, uint64_t len)
-{
-	static uint8_t buf[1 << 16];
-	uint64_t end = off + len;
-
-	while (off < end) {
-		size_t n = end - off < sizeof(buf) ? end - off : sizeof(buf);
-		ssize_t ret;
-
-		pattern_fill(buf, off, n);
-		ret = write(fd, buf, n);
-		if (ret <= 0)
-			return false;
-		off += ret;
-	}
-	return true;
-}
-
 /* A listening socket on @port, any IPv4 address */
 static int listen_on(int port)
 {
@@ -568,7 +549,7 @@ static int send_corked(int port, uint64_t len)
 	if (fd < 0)
 		return 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
-	if (!write_pattern(fd, 0, len))
+	if (!pattern_write(fd, 0, len))
 		return 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
 	return close(fd) ? 1 : 0;
@@ -581,7 +562,7 @@ static int sender_main(int fd, int port, int conns, uint64_t len)
 	int i, status, bad = 0;
 
 	if (fd >= 0)
-		return write_pattern(fd, 0, len) && !close(fd) ? 0 : 1;
+		return pattern_write(fd, 0, len) && !close(fd) ? 0 : 1;
 
 	fd = open(cfg.netns, O_RDONLY);
 	if (fd < 0 || setns(fd, CLONE_NEWNET)) {

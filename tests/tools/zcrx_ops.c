@@ -127,19 +127,8 @@ static void setup_instance(struct instance *inst, const char *ifname,
 
 static void send_pattern(int fd, size_t len)
 {
-	static uint8_t buf[1 << 16];
-	size_t off = 0;
-
-	while (off < len) {
-		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
-		ssize_t ret;
-
-		pattern_fill(buf, off, n);
-		ret = write(fd, buf, n);
-		if (ret <= 0)
-			ksft_exit_fail_msg("write: %s\n", strerror(errno));
-		off += ret;
-	}
+	if (!pattern_write(fd, 0, len))
+		ksft_exit_fail_msg("write: %s\n", strerror(errno));
 }
 
 /* Wait until @bytes are queued on @fd, so a request finds them at once. */
