@@ -122,6 +122,56 @@ static void *xmap(size_t len, int prot, int flags)
 	return p;
 }
 
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		ksft_exit_fail_msg("calloc %zu * %zu bytes\n", n, size);
+	return p;
+}
+
+/*
+ * A memfd of @len bytes (MFD_CLOEXEC and @flags); with MFD_ALLOW_SEALING
+ * it is sealed against shrinking, as /dev/udmabuf wants.
+ */
+static int memfd_sized(const char *name, size_t len, unsigned int flags)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | flags);
+
+	if (fd < 0 || ftruncate(fd, len) ||
+	    ((flags & MFD_ALLOW_SEALING) &&
+	     fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)))
+		ksft_exit_fail_msg("memfd %s: %s\n", name, strerror(errno));
+	return fd;
+}
+
+/* @len bytes of the memfd @fd, mapped shared */
+static uint8_t *map_memfd(int fd, size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		ksft_exit_fail_msg("mmap memfd: %s\n", strerror(errno));
+	return p;
+}
+
+/* The dma-buf fd of /dev/udmabuf's UDMABUF_CREATE or _LIST (@req) */
+static int udmabuf_create(unsigned long req, void *arg)
+{
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), fd;
+
+	if (dev < 0)
+		ksft_exit_fail_msg("/dev/udmabuf: %s\n", strerror(errno));
+	fd = ioctl(dev, req, arg);
+	if (fd < 0)
+		ksft_exit_fail_msg("%s: %s\n", req == UDMABUF_CREATE ?
+				   "UDMABUF_CREATE" : "UDMABUF_CREATE_LIST",
+				   strerror(errno));
+	close(dev);
+	return fd;
+}
+
 /* @len bytes of anonymous memory, 4 KiB pages */
 static void mem_anon(struct mem *m, size_t len)
 {
@@ -155,28 +205,13 @@ static void mem_udmabuf(struct mem *m, size_t len)
 		.flags = UDMABUF_FLAGS_CLOEXEC,
 		.size = len,
 	};
-	int dev;
 
 	mem_init(m);
-	m->len = len;
-	m->memfd = memfd_create("zcrx_mem-udmabuf",
-				MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (m->memfd < 0 || ftruncate(m->memfd, len) ||
-	    fcntl(m->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
-		ksft_exit_fail_msg("memfd for udmabuf: %s\n", strerror(errno));
-	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		ksft_exit_fail_msg("/dev/udmabuf: %s\n", strerror(errno));
+	m->memfd = memfd_sized("zcrx_mem-udmabuf", len, MFD_ALLOW_SEALING);
 	create.memfd = m->memfd;
-	m->dmabuf_fd = ioctl(dev, UDMABUF_CREATE, &create);
-	if (m->dmabuf_fd < 0)
-		ksft_exit_fail_msg("UDMABUF_CREATE: %s\n", strerror(errno));
-	close(dev);
-	m->map = mmap(NULL, len, PROT_READ, MAP_SHARED, m->memfd, 0);
-	if (m->map == MAP_FAILED)
-		ksft_exit_fail_msg("mmap memfd: %s\n", strerror(errno));
-	m->base = m->map;
-	m->map_len = len;
+	m->dmabuf_fd = udmabuf_create(UDMABUF_CREATE, &create);
+	m->base = m->map = map_memfd(m->memfd, len, PROT_READ);
+	m->len = m->map_len = len;
 }
 
 /* The physical frame of the page at @p, 0 if unknown or not present */
@@ -212,6 +247,23 @@ static int frame_asc(const void *a, const void *b)
 	return frame_desc(b, a);
 }
 
+/*
+ * Touch each of the @n pages of @size bytes at @p and note its frame in
+ * @f, in order: true if every frame is known.
+ */
+static bool note_frames(uint8_t *p, size_t n, size_t size, struct frame *f)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i * size] = 1;
+		f[i] = (struct frame){ pfn_of(p + i * size), i };
+		ok &= f[i].pfn != 0;
+	}
+	return ok;
+}
+
 /* Reserve @len bytes of address space aligned to @align */
 static uint8_t *reserve(struct mem *m, size_t len, size_t align)
 {
@@ -239,22 +291,14 @@ static void map_fixed(uint8_t *at, size_t size, int fd, size_t idx)
 static bool mem_scattered(struct mem *m, size_t pages)
 {
 	size_t len = pages * page_size, i;
-	struct frame *f = calloc(pages, sizeof(*f));
+	struct frame *f = xcalloc(pages, sizeof(*f));
 	uint8_t *tmp, *at;
-	bool ok = true;
+	bool ok;
 
 	mem_init(m);
-	m->memfd = memfd_create("zcrx_mem-scattered", MFD_CLOEXEC);
-	if (!f || m->memfd < 0 || ftruncate(m->memfd, len))
-		ksft_exit_fail_msg("memfd: %s\n", strerror(errno));
-	tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m->memfd, 0);
-	if (tmp == MAP_FAILED)
-		ksft_exit_fail_msg("mmap memfd: %s\n", strerror(errno));
-	for (i = 0; i < pages; i++) {
-		tmp[i * page_size] = 1;
-		f[i] = (struct frame){ pfn_of(tmp + i * page_size), i };
-		ok &= f[i].pfn != 0;
-	}
+	m->memfd = memfd_sized("zcrx_mem-scattered", len, 0);
+	tmp = map_memfd(m->memfd, len, PROT_READ | PROT_WRITE);
+	ok = note_frames(tmp, pages, page_size, f);
 	munmap(tmp, len);
 	if (!ok) {
 		ksft_print_msg("no physical frames in /proc/self/pagemap\n");
@@ -294,26 +338,16 @@ static bool mem_udmabuf_scattered(struct mem *m, size_t pages)
 {
 	size_t len = pages * page_size, i;
 	struct udmabuf_create_list *list;
-	struct frame *f = calloc(pages, sizeof(*f));
-	bool ok = true;
+	struct frame *f = xcalloc(pages, sizeof(*f));
+	bool ok;
 	uint8_t *p;
-	int dev;
 
 	mem_init(m);
-	list = calloc(1, sizeof(*list) + pages * sizeof(list->list[0]));
-	m->memfd = memfd_create("zcrx_mem-udmabuf-scattered",
-				MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (!f || !list || m->memfd < 0 || ftruncate(m->memfd, len) ||
-	    fcntl(m->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
-		ksft_exit_fail_msg("memfd for udmabuf: %s\n", strerror(errno));
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m->memfd, 0);
-	if (p == MAP_FAILED)
-		ksft_exit_fail_msg("mmap memfd: %s\n", strerror(errno));
-	for (i = 0; i < pages; i++) {
-		p[i * page_size] = 1;
-		f[i] = (struct frame){ pfn_of(p + i * page_size), i };
-		ok &= f[i].pfn != 0;
-	}
+	list = xcalloc(1, sizeof(*list) + pages * sizeof(list->list[0]));
+	m->memfd = memfd_sized("zcrx_mem-udmabuf-scattered", len,
+			       MFD_ALLOW_SEALING);
+	p = map_memfd(m->memfd, len, PROT_READ | PROT_WRITE);
+	ok = note_frames(p, pages, page_size, f);
 	qsort(f, pages, sizeof(*f), frame_desc);
 	list->flags = UDMABUF_FLAGS_CLOEXEC;
 	list->count = pages;
@@ -323,13 +357,7 @@ static bool mem_udmabuf_scattered(struct mem *m, size_t pages)
 			.offset = f[i].idx * page_size,
 			.size = page_size,
 		};
-	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		ksft_exit_fail_msg("/dev/udmabuf: %s\n", strerror(errno));
-	m->dmabuf_fd = ioctl(dev, UDMABUF_CREATE_LIST, list);
-	if (m->dmabuf_fd < 0)
-		ksft_exit_fail_msg("UDMABUF_CREATE_LIST: %s\n", strerror(errno));
-	close(dev);
+	m->dmabuf_fd = udmabuf_create(UDMABUF_CREATE_LIST, list);
 	/* pinned by the dma-buf now: the frames read before must be theirs */
 	for (i = 0; i < pages; i++) {
 		ok &= pfn_of(p + f[i].idx * page_size) == f[i].pfn;
@@ -372,18 +400,11 @@ static bool mem_huge_run(struct mem *m, size_t n)
 		ksft_print_msg("%zu huge pages free, %zu wanted\n", avail, n);
 		return false;
 	}
-	f = calloc(avail, sizeof(*f));
-	m->memfd = memfd_create("zcrx_mem-huge", MFD_CLOEXEC | MFD_HUGETLB);
-	if (!f || m->memfd < 0 || ftruncate(m->memfd, avail * HUGE_PAGE))
-		ksft_exit_fail_msg("hugetlb memfd: %s\n", strerror(errno));
-	tmp = mmap(NULL, avail * HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   m->memfd, 0);
-	if (tmp == MAP_FAILED)
-		ksft_exit_fail_msg("mmap hugetlb memfd: %s\n", strerror(errno));
-	for (i = 0; i < avail; i++) {
-		tmp[i * HUGE_PAGE] = 1;
-		f[i] = (struct frame){ pfn_of(tmp + i * HUGE_PAGE), i };
-	}
+	f = xcalloc(avail, sizeof(*f));
+	m->memfd = memfd_sized("zcrx_mem-huge", avail * HUGE_PAGE, MFD_HUGETLB);
+	tmp = map_memfd(m->memfd, avail * HUGE_PAGE, PROT_READ | PROT_WRITE);
+	/* an unknown frame (0) starts no run: checked below */
+	note_frames(tmp, avail, HUGE_PAGE, f);
 	munmap(tmp, avail * HUGE_PAGE);
 	qsort(f, avail, sizeof(*f), frame_asc);
 	for (i = 1; i < avail && run < n; i++) {
