@@ -11,9 +11,11 @@ kver=${2:?kernel source package version}
 
 # Build the kernel and the userspace programs.
 build_pkgs="gcc make libc6-dev bc bison flex libelf-dev libssl-dev perl
-	python3 git rsync xz-utils ccache pkg-config liburing-dev"
+	python3 git rsync xz-utils ccache pkg-config liburing-dev libmnl-dev"
 # Boot it; the guest uses the host's root file system, so the tools the
-# tests call inside the guest are installed on the host.
+# tests call inside the guest are installed on the host. python3-yaml is
+# for the kernel tree's YNL CLI, which Documentation/loopnic.md shows (the
+# tests use tests/tools/nlq, on libmnl).
 vm_pkgs="qemu-system-x86 iproute2 ethtool fio procps util-linux
 	python3-yaml"
 

@@ -63,19 +63,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ifindex_b() { in_b cat "/sys/class/net/$LN_DEV_B/ifindex"; }
-
 # dm_pools: "ID INFLIGHT DETACHED DMABUF" per page pool of lnb0; DMABUF is
 # the id of the dma-buf binding that feeds the pool, 0 for ordinary pools.
 # The last reading stays in $pools, for show_pools.
 dm_pools() {
-	pools=$(ynl "$LN_NS_B" netdev --dump page-pool-get | python3 -c '
-import ast, sys
-for p in ast.literal_eval(sys.stdin.read()):
-    if p.get("ifindex") == int(sys.argv[1]):
-        print(p["id"], p.get("inflight", 0), int("detach-time" in p),
-              p.get("dmabuf", 0))
-' "$(ifindex_b)")
+	pools=$(nlq "$LN_NS_B" pools -F id,inflight,detach-time,dmabuf \
+		"$LN_DEV_B") || return 1
+	[ -z "$pools" ] ||
+		pools=$(echo "$pools" | awk '{ print $1, $2, ($3 != 0), $4 }')
 }
 
 show_pools() {
@@ -85,12 +80,7 @@ show_pools() {
 # rx_bindings: "QUEUE DMABUF" per rx queue of lnb0 (queue-get), DMABUF 0
 # for a queue without a binding
 rx_bindings() {
-	ynl "$LN_NS_B" netdev --dump queue-get --json "{\"ifindex\": $(ifindex_b)}" |
-		python3 -c '
-import ast, sys
-for q in sorted(ast.literal_eval(sys.stdin.read()), key=lambda q: q["id"]):
-    if q["type"] == "rx":
-        print(q["id"], q.get("dmabuf", 0))'
+	nlq "$LN_NS_B" queues -t rx -F id,dmabuf "$LN_DEV_B" | sort -n
 }
 
 # provider_inflight ID: in-flight count of the live pool fed by binding ID

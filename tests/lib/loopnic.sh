@@ -1,15 +1,17 @@
 # Helpers for loopnic tests: a pair split across two network namespaces,
 # configured with the commands a user of a physical NIC would use (ip,
-# ethtool, and the kernel tree's YNL CLI for what Debian's ethtool 6.1
-# cannot set, such as tcp-data-split).
+# ethtool), and tests/tools/nlq for the netdev and ethtool netlink requests
+# Debian's ethtool 6.1 cannot make (tcp-data-split, page-pool-get,
+# queue-get, qstats-get); it makes them as the kernel tree's YNL CLI would,
+# without the seconds a python start costs on a slow guest.
 #
 # Addresses are documentation prefixes (RFC 5737, RFC 3849): the pair
 # lives inside the test VM only.
 
 LN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-LN_TREE=$LN_TOP/build/linux
 LN_BIN=$LN_TOP/build/tests
 PSTREAM=$LN_BIN/tools/pstream
+NLQ=$LN_BIN/tools/nlq
 
 LN_NS_A=lna
 LN_NS_B=lnb
@@ -25,14 +27,13 @@ LN_PORT=5001
 # memory provider is bound (with -EINVAL)
 LN_HDS_BUSY="can't disable tcp-data-split while device has memory provider enabled"
 
-# ynl NS SPEC ARGS...: the tree's YNL CLI with one of its netlink specs,
-# run in network namespace NS
-ynl() {
-	local ns=$1 spec=$2
+# nlq NS ARGS...: tests/tools/nlq in network namespace NS (its usage is
+# at the top of tests/tools/nlq.c)
+nlq() {
+	local ns=$1
 
-	shift 2
-	ip netns exec "$ns" python3 "$LN_TREE/tools/net/ynl/cli.py" --no-schema \
-		--spec "$LN_TREE/Documentation/netlink/specs/$spec.yaml" "$@"
+	shift
+	ip netns exec "$ns" "$NLQ" "$@"
 }
 
 in_a() { ip netns exec "$LN_NS_A" "$@"; }
@@ -70,31 +71,27 @@ ln_cleanup() {
 	return 0
 }
 
-# ln_hds NS DEV on|off: tcp-data-split, through ethtool netlink
+# ln_hds NS DEV on|off: tcp-data-split, through ethtool netlink; says
+# why on stderr when the kernel refuses
 ln_hds() {
-	local val=1
+	local rc
 
-	[ "$3" = on ] && val=2
-	ynl "$1" ethtool --do rings-set \
-		--json "{\"header\": {\"dev-name\": \"$2\"}, \"tcp-data-split\": $val}" \
-		> /dev/null
+	ln_hds_try "$@" && return 0
+	rc=$?
+	echo "# tcp-data-split $3 on $2 refused: error ${ln_errno:-$rc}${ln_extack:+, $ln_extack}" >&2
+	return $rc
 }
 
 # ln_hds_try NS DEV on|off: ln_hds, telling why it was refused. Returns
-# YNL's status; sets ln_errno (the netlink error, e.g. -22) and ln_extack
-# (the extack message), both empty when the change went through.
+# nlq's status (the errno); sets ln_errno (the netlink error, e.g. -22) and
+# ln_extack (the extack message), both empty when the change went through.
 ln_hds_try() {
-	local val=1 out rc
+	local out rc
 
-	[ "$3" = on ] && val=2
-	out=$(ynl "$1" ethtool --do rings-set \
-		--json "{\"header\": {\"dev-name\": \"$2\"}, \"tcp-data-split\": $val}" 2>&1)
+	out=$(nlq "$1" rings-set "$2" tcp-data-split "$3" 2>&1)
 	rc=$?
-	ln_errno=$(echo "$out" | sed -n 's/^[[:space:]]*error: \(-[0-9]*\)$/\1/p')
-	ln_extack=$(echo "$out" | python3 -c '
-import ast, re, sys
-m = re.search(r"extack: (\{.*\})", sys.stdin.read())
-print(ast.literal_eval(m.group(1)).get("msg", "") if m else "")')
+	ln_errno=$(echo "$out" | sed -n 's/^error=//p')
+	ln_extack=$(echo "$out" | sed -n 's/^extack=//p')
 	return $rc
 }
 
@@ -148,16 +145,7 @@ ln_conns() {
 # ln_queue_stats NS DEV: "QUEUE RX_PACKETS" lines from the netdev
 # queue-stats API (qstats-get, per queue scope)
 ln_queue_stats() {
-	local ifindex
-
-	ifindex=$(ip netns exec "$1" cat "/sys/class/net/$2/ifindex")
-	ynl "$1" netdev --dump qstats-get --json '{"scope": "queue"}' |
-		python3 -c '
-import ast, sys
-for q in ast.literal_eval(sys.stdin.read()):
-    if q["ifindex"] == int(sys.argv[1]) and q.get("queue-type") == "rx":
-        print(q["queue-id"], q.get("rx-packets", 0))
-' "$ifindex"
+	nlq "$1" qstats -t rx -F queue-id,rx-packets "$2"
 }
 
 # ln_rx_packets NS DEV: per-queue rx packet counters from ethtool -S, in
@@ -187,19 +175,21 @@ ln_buf_len_knob() {
 # ln_pools NS DEV: one line per page pool of DEV, "ID INFLIGHT DETACHED",
 # DETACHED 1 for pools the driver destroyed that still wait for pages.
 # DEV lo has the pools of devices unregistered in NS (page-pool-get
-# gives them no ifindex).
+# gives them no ifindex). False, printing nothing, if the dump failed.
 ln_pools() {
-	local ifindex
+	local out
 
-	ifindex=$(ip netns exec "$1" cat "/sys/class/net/$2/ifindex")
-	ynl "$1" netdev --dump page-pool-get |
-		python3 -c '
-import ast, sys
-for p in ast.literal_eval(sys.stdin.read()):
-    # LOOPBACK_IFINDEX is 1
-    if p.get("ifindex", 1) == int(sys.argv[1]):
-        print(p["id"], p.get("inflight", 0), int("detach-time" in p))
-' "$ifindex"
+	out=$(nlq "$1" pools -F id,inflight,detach-time "$2") || return 1
+	[ -z "$out" ] || echo "$out" | awk '{ print $1, $2, ($3 != 0) }'
+}
+
+# ln_no_io_uring NS: queue-get shows no queue in NS with an io_uring memory
+# provider (an io-uring nest); false too if the dump failed
+ln_no_io_uring() {
+	local out
+
+	out=$(nlq "$1" queues -F io-uring) || return 1
+	! echo "$out" | grep -qx 1
 }
 
 # ln_wait TIMEOUT CMD...: poll CMD until it succeeds or TIMEOUT seconds pass

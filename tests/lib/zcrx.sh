@@ -46,12 +46,14 @@ zc_setup() {
 }
 
 # zc_provider_gone: no queue of B shows an io-uring nest and every pool of
-# B that the driver let go of has drained
+# B that the driver let go of has drained (false if a dump fails)
 zc_provider_gone() {
+	local pools
+
 	ln_flush_defer
-	ynl "$LN_NS_B" netdev --dump queue-get | grep -q io-uring && return 1
-	! ln_pools "$LN_NS_B" "$LN_DEV_B" |
-		awk '$3 == 1 { f = 1 } END { exit !f }'
+	ln_no_io_uring "$LN_NS_B" || return 1
+	pools=$(ln_pools "$LN_NS_B" "$LN_DEV_B") || return 1
+	! echo "$pools" | awk '$3 == 1 { f = 1 } END { exit !f }'
 }
 
 # zc_check_gone: zc_provider_gone within 30 s, or say what is left
@@ -149,8 +151,10 @@ zc_reap() {
 # zc_no_pools NS DEV: DEV has no page pool left in NS (an unregistered
 # device's pools wait on NS's lo until their buffers come home)
 zc_no_pools() {
+	local pools
+
 	ln_flush_defer
-	[ -z "$(ln_pools "$1" "$2")" ]
+	pools=$(ln_pools "$1" "$2") && [ -z "$pools" ]
 }
 
 # zc_hugepages N: N more 2 MiB huge pages in the pool (vm.nr_hugepages),

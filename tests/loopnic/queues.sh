@@ -10,7 +10,6 @@ ktap_plan 8
 trap ln_cleanup EXIT
 ln_setup || { ktap_info "cannot set up the pair"; exit 1; }
 
-ifindex=$(in_b cat "/sys/class/net/$LN_DEV_B/ifindex")
 parent=$(basename "$(in_b readlink "/sys/class/net/$LN_DEV_B/device")")
 bus=$(in_b ethtool -i "$LN_DEV_B" | awk '/^bus-info:/ { print $2 }')
 ktap_info "parent $parent, ethtool bus-info $bus"
@@ -27,20 +26,15 @@ ktap_result $([ "$channels" = 2 ] && [ $rc17 -ne 0 ] && [ $rc16 -eq 0 ]; echo $?
 	"2 channels by default, up to 16"
 
 # queue-get: every rx and tx queue names its NAPI
-queues=$(ynl "$LN_NS_B" netdev --dump queue-get --json "{\"ifindex\": $ifindex}" |
-	python3 -c '
-import ast, sys
-qs = ast.literal_eval(sys.stdin.read())
-print(sum(1 for q in qs if q.get("napi-id")), len(qs))')
+queues=$(nlq "$LN_NS_B" queues -F napi-id "$LN_DEV_B" |
+	awk '$1 != 0 { n++ } END { print n + 0, NR }')
 ktap_info "queues with a NAPI, queues: $queues"
 ktap_result $([ "$queues" = "4 4" ]; echo $?) \
 	"queue-get links each of 2 rx + 2 tx queues to a NAPI"
 
 pools=$(ln_pools "$LN_NS_B" "$LN_DEV_B" | wc -l)
-napi_pools=$(ynl "$LN_NS_B" netdev --dump page-pool-get | python3 -c '
-import ast, sys
-print(sum(1 for p in ast.literal_eval(sys.stdin.read())
-          if p.get("ifindex") == int(sys.argv[1]) and p.get("napi-id")))' "$ifindex")
+napi_pools=$(nlq "$LN_NS_B" pools -F napi-id "$LN_DEV_B" |
+	awk '$1 != 0 { n++ } END { print n + 0 }')
 ktap_info "page pools: $pools, linked to a NAPI: $napi_pools"
 ktap_result $([ "$pools" = 4 ] && [ "$napi_pools" = 4 ]; echo $?) \
 	"page-pool-get shows a payload and a header pool per queue, on its NAPI"

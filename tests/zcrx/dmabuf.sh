@@ -126,7 +126,7 @@ grep -q '^done: ok' "$zc_tmp/unreg" || rc=1
 # its peer is gone: it would wait in send() forever
 kill $send
 zc_reap $send 10
-ynl "$LN_NS_B" netdev --dump queue-get | grep -q io-uring && rc=1
+ln_no_io_uring "$LN_NS_B" || rc=1
 if ! ln_wait 30 zc_no_pools "$LN_NS_B" lo; then
 	ktap_info "the unregistered device's pools did not drain"
 	rc=1

@@ -141,7 +141,7 @@ unregister_case() {
 	kill $send_pid
 	zc_reap $send_pid 10
 
-	ynl "$LN_NS_B" netdev --dump queue-get | grep -q io-uring && rc=1
+	ln_no_io_uring "$LN_NS_B" || rc=1
 	if ! ln_wait 30 zc_no_pools "$LN_NS_B" lo; then
 		ktap_info "the unregistered device's pools did not drain"
 		ln_pools "$LN_NS_B" lo | sed 's/^/# pool id inflight detached: /'
@@ -235,9 +235,10 @@ pools_with_buffers() {
 
 # no_pool NS: page-pool-get lists no pool at all in NS
 no_pool() {
+	local pools
+
 	ln_flush_defer
-	[ "$(ynl "$1" netdev --dump page-pool-get |
-		python3 -c 'import ast, sys; print(len(ast.literal_eval(sys.stdin.read())))')" = 0 ]
+	pools=$(nlq "$1" pools) && [ -z "$pools" ]
 }
 
 # flushed_exit PID: like zc_exited, pushing deferred skb frees along first
@@ -262,7 +263,7 @@ open_socket_case() {
 	q=$(unread)
 	ktap_info "ring closed with $q bytes unread in the socket"
 	[ "$q" -gt 0 ] || rc=1
-	ynl "$LN_NS_B" netdev --dump queue-get | grep -q io-uring && rc=1
+	ln_no_io_uring "$LN_NS_B" || rc=1
 	if ! pools_with_buffers "$LN_NS_B" "$LN_DEV_B"; then
 		ktap_info "no pool waits for the buffers in the socket"
 		rc=1
@@ -303,7 +304,7 @@ open_socket_case() {
 
 	if ! ln_wait 30 no_pool "$LN_NS_B"; then
 		ktap_info "pools are left after the socket was closed"
-		ynl "$LN_NS_B" netdev --dump page-pool-get | sed 's/^/# /'
+		nlq "$LN_NS_B" pools | sed 's/^/# /'
 		rc=1
 	fi
 	took=$([ $took -ge 0 ] && echo "in $took s" || echo "not within 20 s")
