@@ -200,19 +200,27 @@ restart_case() {
 # so a queue freed any later (by the exit work) would show as -EEXIST.
 # Ten registrations can take longer than pstream's default 10 s of
 # waiting for a listener on a loaded host.
+# listening N: zcrx_rx reg has listened N times
+listening() {
+	[ "$(grep -c '^listening' "$zc_tmp/reg")" -ge "$1" ]
+}
+
 reregister_case() {
 	local rc=0 sender i
 
 	zc_start reg -q $ZC_QUEUE -p $ZC_PORT -L $LOOPS -e 10 -b $MiB -A 1M ||
 		rc=1
+	# each stream once its run listens: the registrations in between may
+	# take long on a loaded host, and a sender must not give up on them
 	(
 		for i in $(seq $((LOOPS / 10))); do
+			ln_wait 300 listening $i || exit 1
 			in_a "$PSTREAM" send -a "$LN_ADDR4_B" -p $ZC_PORT \
 				-b $MiB -w 60 || exit 1
 		done
 	) &
 	sender=$!
-	zc_reap $zc_pid 120 || rc=1
+	zc_reap $zc_pid 300 || rc=1
 	zc_reap $sender 10 || rc=1
 	show reg
 	grep -q "^loops: $LOOPS" "$zc_tmp/reg" || rc=1
