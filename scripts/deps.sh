@@ -11,7 +11,7 @@ kver=${2:?kernel source package version}
 
 # Build the kernel and the userspace programs.
 build_pkgs="gcc make libc6-dev bc bison flex libelf-dev libssl-dev perl
-	python3 git rsync xz-utils ccache pkg-config liburing-dev"
+	python3 git rsync xz-utils ccache pkg-config liburing-dev libmnl-dev"
 # Boot it; the guest uses the host's root file system, so the tools the
 # tests call inside the guest are installed on the host.
 vm_pkgs="qemu-system-x86 iproute2 ethtool fio procps util-linux

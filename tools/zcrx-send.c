@@ -89,16 +89,12 @@ static void usage(FILE *f)
 "closed, 1 a connection failed or was interrupted, 2 bad usage.\n", MAX_CONNS);
 }
 
-static void usage_error(const char *fmt, ...)
+static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "zcrx-send: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(zcrx-send -h for help)\n");
-	exit(EXIT_SETUP);
+	usage_verror("zcrx-send", fmt, ap);
 }
 
 static void parse_options(struct config *c, int argc, char **argv)

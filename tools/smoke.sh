@@ -7,15 +7,15 @@
 # check the huge-page pool and udmabuf before anything is allocated, and
 # that zcrx-send's stream passes pstream's pattern check.
 #
-#   examples/smoke.sh [BINDIR [PSTREAM]]
+#   tools/smoke.sh [BINDIR [PSTREAM]]
 #
-# BINDIR holds zcrx-sink and zcrx-send (default build/examples); PSTREAM
+# BINDIR holds zcrx-sink and zcrx-send (default build/tools); PSTREAM
 # is tests/tools/pstream built (default build/tests/tools/pstream; that
 # case is skipped without it). KTAP on stdout.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lib/ktap.sh"
 
-bin=${1:-$here/../build/examples}
+bin=${1:-$here/../build/tools}
 pstream=${2:-$here/../build/tests/tools/pstream}
 sink=$bin/zcrx-sink
 send=$bin/zcrx-send
@@ -46,7 +46,7 @@ ktap_plan 26
 
 for b in "$sink" "$send"; do
 	if [ ! -x "$b" ]; then
-		ktap_info "$b is missing: make -C examples O=... first"
+		ktap_info "$b is missing: make -C tools O=... first"
 		exit 1
 	fi
 done

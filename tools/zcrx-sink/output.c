@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcrx-sink: what it prints on stdout, as text or one JSON object per
+ * line (-j): the listening line, connections, intervals, totals.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common.h"
+#include "sink.h"
+
+static const char *end_name(enum conn_end e)
+{
+	return e == END_EOF ? "eof" : e == END_ERROR ? "error" : "interrupted";
+}
+
+/*
+ * Bytes the kernel delivered by copy rather than in place, or -1 if it
+ * does not say. A CQE cannot tell: the copy fallback also lands in area
+ * buffers. The kernel counts them in the zcrx_stats we asked for at
+ * registration, in the refill region.
+ */
+static int64_t zcrx_copy_bytes(const struct sink *s)
+{
+	struct zcrx_stats st;
+
+	if (!s->events || !s->rq.ring_ptr ||
+	    io_uring_zcrx_read_stats(&s->rq, s->stats_offset, &st))
+		return -1;
+	return (int64_t)st.copy_bytes;
+}
+
+static const char *area_kind(const struct sink *s)
+{
+	return s->cfg.dmabuf ? "dmabuf" : "user";
+}
+
+static double tv_seconds(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+/*
+ * Our CPU time since serving began, user and system. With DEFER_TASKRUN
+ * the kernel's RECV_ZC work runs in our task and counts as system time;
+ * the NIC's receive softirq mostly runs elsewhere and is not in here.
+ */
+static void cpu_seconds(const struct sink *s, double *user, double *sys)
+{
+	struct rusage ru;
+
+	*user = *sys = 0;
+	if (getrusage(RUSAGE_SELF, &ru))
+		return;
+	*user = tv_seconds(&ru.ru_utime) - tv_seconds(&s->ru_serve.ru_utime);
+	*sys = tv_seconds(&ru.ru_stime) - tv_seconds(&s->ru_serve.ru_stime);
+}
+
+/* Completions per MiB received: fewer with larger buffers. */
+static double cqes_per_mib(uint64_t cqes, uint64_t bytes)
+{
+	return bytes ? (double)cqes * (1 << 20) / (double)bytes : 0.0;
+}
+
+void print_conn(struct sink *s, const struct conn *cn, enum conn_end e)
+{
+	const struct config *c = &s->cfg;
+	uint64_t ns = cn->t_last - cn->t_first;
+
+	if (c->quiet)
+		return;
+	if (c->json) {
+		printf("{\"event\":\"conn\",\"id\":%" PRIu64 ",\"peer\":", cn->id);
+		json_str(stdout, cn->peer);
+		printf(",\"bytes\":%" PRIu64 ",\"cqes\":%" PRIu64
+		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"rearms\":%" PRIu64
+		       ",\"end\":\"%s\",\"error\":",
+		       cn->bytes, cn->cqes, ns / 1e9, gbit_per_s(cn->bytes, ns),
+		       cn->rearms, end_name(e));
+		if (cn->err)
+			json_str(stdout, strerror(-cn->err));
+		else
+			printf("null");
+		if (c->verify)
+			printf(",\"verify\":\"%s\",\"bad_bytes\":%" PRIu64
+			       ",\"first_bad\":%" PRId64 "}\n",
+			       cn->bad ? "fail" : "ok", cn->bad, cn->first_bad);
+		else
+			printf(",\"verify\":\"off\"}\n");
+		return;
+	}
+	printf("conn %" PRIu64 " %s: %" PRIu64 " bytes in %.3f s, %.2f Gbit/s, %" PRIu64 " cqes",
+	       cn->id, cn->peer, cn->bytes, ns / 1e9, gbit_per_s(cn->bytes, ns),
+	       cn->cqes);
+	if (c->verify) {
+		if (cn->bad)
+			printf(", verify FAILED: %" PRIu64 " bad bytes, first at offset %" PRId64,
+			       cn->bad, cn->first_bad);
+		else
+			printf(", verify ok");
+	}
+	if (e == END_ERROR)
+		printf(", error: %s\n", strerror(-cn->err));
+	else
+		printf(", %s\n", end_name(e));
+}
+
+void print_totals(struct sink *s)
+{
+	const struct config *c = &s->cfg;
+	const struct totals *t = &s->tot;
+	uint64_t ns = t->t_last - t->t_first;
+	int64_t copied = zcrx_copy_bytes(s);
+	uint64_t zc = copied < 0 ? t->bytes : t->bytes - (uint64_t)copied;
+	double user, sys;
+
+	cpu_seconds(s, &user, &sys);
+
+	if (c->json) {
+		printf("{\"event\":\"total\",\"conns\":%" PRIu64 ",\"bytes\":%" PRIu64
+		       ",\"zc_bytes\":%" PRIu64 ",\"copy_bytes\":",
+		       t->conns, t->bytes, zc);
+		if (copied < 0)
+			printf("null");
+		else
+			printf("%" PRId64, copied);
+		printf(",\"cqes\":%" PRIu64 ",\"cqes_per_mib\":%.2f,\"seconds\":%.6f"
+		       ",\"gbps\":%.3f,\"rearms\":%" PRIu64 ",\"errors\":%" PRIu64
+		       ",\"starved\":%" PRIu64 ",\"area_kind\":\"%s\",\"rx_buf_len\":%u"
+		       ",\"cpu_user\":%.3f,\"cpu_sys\":%.3f",
+		       t->cqes, cqes_per_mib(t->cqes, t->bytes), ns / 1e9,
+		       gbit_per_s(t->bytes, ns), t->rearms, t->errors, s->starved,
+		       area_kind(s), s->buf_len, user, sys);
+		if (c->verify)
+			printf(",\"verify\":\"%s\",\"verify_failed\":%" PRIu64 "}\n",
+			       t->verify_failed ? "fail" : "ok", t->verify_failed);
+		else
+			printf(",\"verify\":\"off\"}\n");
+		return;
+	}
+	printf("total: %" PRIu64 " conns, %" PRIu64 " bytes in %.3f s, %.2f Gbit/s, %" PRIu64 " cqes (%.1f per MiB); zero-copy %" PRIu64 ", copied ",
+	       t->conns, t->bytes, ns / 1e9, gbit_per_s(t->bytes, ns), t->cqes,
+	       cqes_per_mib(t->cqes, t->bytes), zc);
+	if (copied < 0)
+		printf("n/a");
+	else
+		printf("%" PRId64, copied);
+	printf("; %" PRIu64 " errors", t->errors);
+	if (s->starved)
+		printf(", %" PRIu64 " buffer starvation warnings", s->starved);
+	if (c->verify)
+		printf(", %" PRIu64 " failed verify", t->verify_failed);
+	printf("; cpu %.2f s user, %.2f s sys\n", user, sys);
+}
+
+void print_ready(struct sink *s)
+{
+	const struct config *c = &s->cfg;
+	const char *fam = s->family == AF_INET ? "ipv4" :
+			  s->family == AF_INET6 ? "ipv6" : "ipv4+ipv6";
+
+	if (c->quiet)
+		return;
+	if (c->json) {
+		printf("{\"event\":\"listening\",\"if\":");
+		if (c->nodev)
+			printf("null");
+		else
+			json_str(stdout, c->ifname);
+		printf(",\"nodev\":%s,\"stats\":%s", c->nodev ? "true" : "false",
+		       s->events ? "true" : "false");
+		printf(",\"queue\":%lld,\"port\":%u,\"family\":\"%s\",\"zcrx_id\":%u"
+		       ",\"area_kind\":\"%s\",\"area_page\":%zu"
+		       ",\"area_bytes\":%zu,\"rx_buf_len\":%u,\"rq_entries\":%u"
+		       ",\"cq_entries\":%u,\"mode\":\"%s\",\"budget\":%" PRIu64 "}\n",
+		       c->queue, c->port, fam, s->zcrx_id, area_kind(s),
+		       s->area_page, s->area_size, s->buf_len,
+		       s->rq_entries, c->cq_entries,
+		       c->budget ? "budget" : "multishot", c->budget);
+		return;
+	}
+	if (c->nodev)
+		printf("zcrx-sink: no device (--nodev: the kernel copies every byte)");
+	else
+		printf("zcrx-sink: %s queue %lld", c->ifname, c->queue);
+	printf(", zcrx id %u: area %zu KiB (%s, %zu KiB %spages) in %zu buffers of %u bytes, refill ring %u, CQ %u%s\n",
+	       s->zcrx_id, s->area_size >> 10,
+	       c->dmabuf ? "dma-buf" : "memory", s->area_page >> 10,
+	       s->huge ? "huge " : "", s->area_size / s->buf_len,
+	       s->buf_len, s->rq_entries, c->cq_entries,
+	       s->events ? ", statistics" : "");
+	printf("zcrx-sink: listening on port %u (%s), %s", c->port, fam,
+	       c->budget ? "budget mode" : "multishot");
+	if (c->budget)
+		printf(" %" PRIu64 " bytes per request", c->budget);
+	printf("%s\n", c->verify ? ", verifying the pattern" : "");
+}
+
+void print_interval(struct sink *s, uint64_t now)
+{
+	uint64_t bytes = s->tot.bytes - s->tick_bytes;
+	uint64_t ns = now - s->t_tick;
+
+	if (!s->cfg.quiet) {
+		if (s->cfg.json)
+			printf("{\"event\":\"interval\",\"seconds\":%.3f,\"bytes\":%" PRIu64
+			       ",\"gbps\":%.3f,\"open\":%zu}\n",
+			       ns / 1e9, bytes, gbit_per_s(bytes, ns), s->open);
+		else
+			printf("interval: %" PRIu64 " bytes in %.3f s, %.2f Gbit/s, %zu open\n",
+			       bytes, ns / 1e9, gbit_per_s(bytes, ns), s->open);
+	}
+	s->tick_bytes = s->tot.bytes;
+	s->t_tick = now;
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcrx-sink: the receive loop. RECV_ZC on every connection, multishot or
+ * with a budget, and what each completion means for the connection.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common.h"
+#include "sink.h"
+
+volatile sig_atomic_t stop_signal;
+
+struct io_uring_sqe *get_sqe(struct sink *s)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+	if (!sqe) {
+		io_uring_submit(&s->ring);
+		sqe = io_uring_get_sqe(&s->ring);
+	}
+	return sqe;
+}
+
+void fatal(struct sink *s, const char *what, int err)
+{
+	fprintf(stderr, "zcrx-sink: %s: %s\n", what, strerror(-err));
+	s->status = EXIT_FAIL;
+	s->stopping = true;
+}
+
+void arm_recv(struct sink *s, size_t slot)
+{
+	struct conn *cn = s->conns[slot];
+	struct io_uring_sqe *sqe = get_sqe(s);
+
+	if (!sqe) {
+		fatal(s, "no SQE for RECV_ZC", -EBUSY);
+		return;
+	}
+	if (s->cfg.budget)
+		io_uring_prep_recv_zc(sqe, cn->fd, s->zcrx_id,
+				      (unsigned int)s->cfg.budget);
+	else
+		io_uring_prep_recv_zc_multishot(sqe, cn->fd, s->zcrx_id);
+	sqe->user_data = UD(UD_RECV, slot);
+	cn->arm_bytes = 0;
+	s->inflight++;
+}
+
+static void on_data(struct sink *s, struct conn *cn,
+		    const struct io_uring_cqe *cqe)
+{
+	uint32_t len = (uint32_t)cqe->res;
+	uint64_t now = now_ns();
+	int err;
+
+	verify_data(s, cn, cqe);
+	err = return_buffer(s, cqe);
+	if (err)
+		fatal(s, "cannot keep a buffer to return", err);
+
+	if (!cn->t_first)
+		cn->t_first = now;
+	cn->t_last = now;
+	cn->t_starved = 0;
+	if (!s->tot.t_first)
+		s->tot.t_first = now;
+	s->tot.t_last = now;
+	cn->bytes += len;
+	cn->arm_bytes += len;
+	cn->cqes++;
+	s->tot.bytes += len;
+	s->tot.cqes++;
+}
+
+/* Out of buffers for STARVED_NS without a byte: something holds them. */
+static bool starving(struct conn *cn)
+{
+	uint64_t now = now_ns();
+
+	if (!cn->t_starved) {
+		cn->t_starved = now;
+		return false;
+	}
+	return now - cn->t_starved > STARVED_NS;
+}
+
+/*
+ * --dmabuf, and RECV_ZC ended with -ENOMEM: data of the flow needed a
+ * copy (it came in on another queue, or with the headers), and the kernel
+ * cannot copy into a dma-buf. Arming again cannot help: that data stays
+ * in the socket and needs the same copy. How to fix it, said once.
+ */
+static void explain_copy_refused(struct sink *s, const struct conn *cn)
+{
+	const struct config *c = &s->cfg;
+
+	fprintf(stderr, "zcrx-sink: conn %" PRIu64 " %s: RECV_ZC ended with ENOMEM after %" PRIu64 " bytes: data of this flow needed a copy, and a dma-buf area cannot take copies (the kernel never writes it with the CPU)\n",
+		cn->id, cn->peer, cn->bytes);
+	if (s->copy_refused++)
+		return;
+	fprintf(stderr, "  its packets reached %s on another queue than %lld, or their payload came with the headers;\n"
+		"  steer the flow to queue %lld:\n"
+		"  fix: ethtool -N %s flow-type %s dst-port %u action %lld\n"
+		"  (or run without --dmabuf: an area in our memory takes such flows by copy)\n",
+		c->ifname, c->queue, c->queue, c->ifname,
+		cn->family == AF_INET6 ? "tcp6" : "tcp4", c->port, c->queue);
+}
+
+static void on_recv(struct sink *s, size_t slot, const struct io_uring_cqe *cqe)
+{
+	struct conn *cn = slot < s->nr_slots ? s->conns[slot] : NULL;
+	int res = cqe->res;
+	bool spent;
+
+	if (!cn) {
+		fprintf(stderr, "zcrx-sink: completion for unknown connection slot %zu\n",
+			slot);
+		s->status = EXIT_FAIL;
+		return;
+	}
+	if (res > 0)
+		on_data(s, cn, cqe);
+	if (cqe->flags & IORING_CQE_F_MORE)
+		return;
+
+	/*
+	 * The request is over; decide what comes next for the connection.
+	 * Only res 0 can be EOF, and in budget mode it may just be the budget
+	 * spent. A final CQE that carries data did not see EOF: arm again.
+	 */
+	s->inflight--;
+	spent = s->cfg.budget && cn->arm_bytes >= s->cfg.budget;
+	if (cn->err) {
+		conn_close(s, slot, END_ERROR);
+	} else if (res == 0 && !spent) {
+		conn_close(s, slot, END_EOF);
+	} else if (s->stopping) {
+		conn_close(s, slot, END_INTERRUPTED);
+	} else if (res >= 0 || res == -ENOSPC || res == -EINTR) {
+		/* Budget spent or CQ overflowed (-ENOSPC): carry on. */
+		cn->rearms++;
+		arm_recv(s, slot);
+	} else if (res == -ENOMEM && s->cfg.dmabuf) {
+		cn->err = res;
+		explain_copy_refused(s, cn);
+		conn_close(s, slot, END_ERROR);
+	} else if ((res == -ENOBUFS || res == -ENOMEM) && !starving(cn)) {
+		/*
+		 * No free area buffer: the ones we just returned become free
+		 * once the refill ring is committed, before the next submit.
+		 */
+		cn->rearms++;
+		arm_recv(s, slot);
+	} else {
+		cn->err = res;
+		if (res == -EINVAL && !cn->bytes)
+			fprintf(stderr, "zcrx-sink: conn %" PRIu64 ": the kernel refused RECV_ZC (EINVAL): a kernel or liburing-zcrx mismatch?\n",
+				cn->id);
+		conn_close(s, slot, END_ERROR);
+	}
+}
+
+static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
+{
+	uint32_t kind = (uint32_t)(cqe->user_data >> 32);
+	uint32_t slot = (uint32_t)cqe->user_data;
+
+	switch (kind) {
+	case UD_ACCEPT:
+		on_accept(s, cqe);
+		break;
+	case UD_RECV:
+		on_recv(s, slot, cqe);
+		break;
+	case UD_CANCEL:
+		break;
+	case UD_EVENT:
+		on_event(s, cqe);
+		break;
+	default:
+		fprintf(stderr, "zcrx-sink: stray completion %#llx res %d\n",
+			(unsigned long long)cqe->user_data, cqe->res);
+	}
+}
+
+/*
+ * SIGINT and SIGTERM stay blocked except while we sleep in the kernel, so
+ * the flag cannot be missed between the check and the wait. But under load
+ * io_uring_enter() finds completions before it ever sleeps (or installs
+ * the mask), so also take a pending one here.
+ */
+static void take_pending_signal(void)
+{
+	static const struct timespec zero;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sig = sigtimedwait(&set, NULL, &zero);
+	if (sig > 0)
+		stop_signal = sig;
+}
+
+/*
+ * Submit, wait up to TIMEOUT_NS for completions, and handle everything
+ * there is. Returns -errno on a ring failure.
+ */
+static int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(timeout_ns / 1000000000ull),
+		.tv_nsec = (long long)(timeout_ns % 1000000000ull),
+	};
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+	int ret;
+
+	flush_held(s);
+	io_uring_zcrx_rq_commit(&s->rq);
+	flush_rq(s);
+	rearm_events(s);
+	ret = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts, waitmask);
+	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN)
+		return ret;
+	io_uring_for_each_cqe(&s->ring, head, cqe) {
+		handle_cqe(s, cqe);
+		n++;
+	}
+	io_uring_cq_advance(&s->ring, n);
+	flush_held(s);
+	io_uring_zcrx_rq_commit(&s->rq);
+	flush_rq(s);
+	take_pending_signal();
+	return 0;
+}
+
+static bool finished(const struct sink *s)
+{
+	return s->cfg.max_conns && s->accepted >= s->cfg.max_conns &&
+	       !s->open && !s->inflight;
+}
+
+/* Cancel what is in flight, take the last completions, return buffers. */
+static void shut_down(struct sink *s, sigset_t *waitmask)
+{
+	struct io_uring_sqe *sqe;
+	uint64_t deadline;
+	size_t i;
+
+	s->stopping = true;
+	if (s->inflight) {
+		sqe = get_sqe(s);
+		if (sqe) {
+			io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ALL |
+					       IORING_ASYNC_CANCEL_ANY);
+			sqe->user_data = UD(UD_CANCEL, 0);
+		}
+	}
+	deadline = now_ns() + 3000000000ull;
+	while (s->inflight && now_ns() < deadline)
+		if (run_once(s, 100000000ull, waitmask))
+			break;
+	if (s->inflight)
+		fprintf(stderr, "zcrx-sink: %u requests did not end; the ring's exit reclaims their buffers\n",
+			s->inflight);
+	for (i = 0; i < s->nr_slots; i++)
+		if (s->conns[i])
+			conn_close(s, i, END_INTERRUPTED);
+}
+
+int serve(struct sink *s)
+{
+	sigset_t block, waitmask;
+	uint64_t tick = (uint64_t)s->cfg.interval * 1000000000ull;
+	int ret;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+
+	if (listen(s->lfd, 128)) {
+		fprintf(stderr, "zcrx-sink: listen: %s\n", strerror(errno));
+		return EXIT_SETUP;
+	}
+	print_ready(s);
+	getrusage(RUSAGE_SELF, &s->ru_serve);
+	s->t_tick = now_ns();
+	arm_accept(s);
+
+	while (!stop_signal && !s->stopping && !finished(s)) {
+		uint64_t now = now_ns(), wait = 1000000000ull;
+
+		if (tick) {
+			if (now - s->t_tick >= tick) {
+				print_interval(s, now);
+				now = s->t_tick;
+			}
+			wait = s->t_tick + tick - now;
+		}
+		ret = run_once(s, wait, &waitmask);
+		if (ret) {
+			fatal(s, "waiting for completions", ret);
+			break;
+		}
+	}
+	if (stop_signal && !s->cfg.quiet && !s->cfg.json)
+		fprintf(stderr, "zcrx-sink: %s, stopping\n", strsignal(stop_signal));
+	shut_down(s, &waitmask);
+	print_totals(s);
+	return s->status;
+}
