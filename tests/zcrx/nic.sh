@@ -8,7 +8,8 @@
 # there with zero copy; --undo restores exactly what ethtool showed
 # before, foreign rules included. Also: the ntuple flag turned on and
 # back off, a setting changed after --configure is left alone by --undo,
-# and a --configure that fails halfway undoes its own changes.
+# a --configure that fails halfway undoes its own changes, and --probe
+# on a driver without queue management ops (veth).
 source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/loopnic.sh"
 
@@ -26,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ktap_plan 12
+ktap_plan 13
 ln_setup || { ktap_info "cannot set up the pair"; exit 1; }
 [ -x "$NIC" ] || { ktap_info "no $NIC"; exit 1; }
 
@@ -183,6 +184,16 @@ has $tmp/out "no free location comes before it" "undo  tcp-data-split: off -> on
 after=$(snapshot)
 same "$before" "$after" || rc=1
 ktap_result $rc "a --configure that fails halfway undoes its own changes"
+
+# A driver without queue management ops: veth.
+in_b ip link add vzc0 type veth peer name vzc1
+rc=0
+nic $tmp/out vzc0 0 && rc=1
+has $tmp/out "warn  driver veth: not known to restart single rx queues" || rc=1
+nic $tmp/out vzc0 0 --probe && rc=1
+has $tmp/out "FAIL  driver veth cannot restart a single rx queue" || rc=1
+in_b ip link del vzc0
+ktap_result $rc "veth: an unknown driver is a warning, --probe finds it has no queue ops"
 
 rc=0
 nic $tmp/out -4 -6 lnb0 1; [ $? -eq 2 ] || rc=1

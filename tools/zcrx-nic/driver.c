@@ -106,7 +106,7 @@ static void probe(struct nic *n, const struct opts *o, const char *driver)
 	}
 	nic_data_split_get(n, &split);
 	if (err == -EOPNOTSUPP) {
-		check_fail("driver %s cannot restart a single rx queue with a memory provider (no queue management ops): no zero-copy receive on %s",
+		check_fail("driver %s cannot restart a single rx queue with a memory provider (no queue management ops, or no device to map memory for): no zero-copy receive on %s",
 			   driver, n->name);
 		check_more("drivers that can, in Linux 6.12: bnxt_en, gve (and loopnic); later kernels add more");
 	} else if ((err == -EINVAL && split == ETHTOOL_TCP_DATA_SPLIT_DISABLED) ||
