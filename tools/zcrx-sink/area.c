@@ -14,7 +14,7 @@
 
 static void explain_ring_error(int err)
 {
-	fprintf(stderr, "zcrx-sink: cannot create the io_uring: %s\n",
+	fprintf(stderr, PROG ": cannot create the io_uring: %s\n",
 		strerror(-err));
 	switch (-err) {
 	case EPERM:
@@ -40,10 +40,10 @@ static void explain_register_error(const struct sink *s, int err)
 	unsigned int q = (unsigned int)c->queue;
 
 	if (c->nodev)
-		fprintf(stderr, "zcrx-sink: registering a no-device instance failed: %s (%s)\n",
+		fprintf(stderr, PROG ": registering a no-device instance failed: %s (%s)\n",
 			strerror(-err), strerrorname_np(-err) ?: "?");
 	else
-		fprintf(stderr, "zcrx-sink: registering queue %u of %s failed: %s (%s)\n",
+		fprintf(stderr, PROG ": registering queue %u of %s failed: %s (%s)\n",
 			q, ifn, strerror(-err), strerrorname_np(-err) ?: "?");
 	fprintf(stderr, "  likely: ");
 	switch (-err) {
@@ -70,7 +70,7 @@ static void explain_register_error(const struct sink *s, int err)
 			c->dmabuf ? ",\n  or it has no DMA device to map the dma-buf for" : "");
 		break;
 	case EBADF:
-		fprintf(stderr, "the kernel did not take the area's fd for a dma-buf (a bug in zcrx-sink).\n");
+		fprintf(stderr, "the kernel did not take the area's fd for a dma-buf (a bug in " PROG ").\n");
 		break;
 	case ERANGE:
 		fprintf(stderr, "queue %u is beyond the rx queues of %s (ethtool -l %s)", q,
@@ -101,7 +101,7 @@ static void explain_register_error(const struct sink *s, int err)
 				"  or the kernel is out of memory.\n", s->area_size >> 10);
 		break;
 	case EFAULT:
-		fprintf(stderr, "the area or the parameters are not writable memory (a bug in zcrx-sink).\n");
+		fprintf(stderr, "the area or the parameters are not writable memory (a bug in " PROG ").\n");
 		break;
 	case EOVERFLOW:
 		fprintf(stderr, "the area (%zu KiB) is more than the kernel can track: a smaller -A.\n",
@@ -207,7 +207,7 @@ static int setup_memory_area(struct sink *s,
 	if (s->area == MAP_FAILED) {
 		ret = -errno;
 		s->area = NULL;
-		fprintf(stderr, "zcrx-sink: cannot map a %zu KiB area%s: %s\n",
+		fprintf(stderr, PROG ": cannot map a %zu KiB area%s: %s\n",
 			s->area_size >> 10, s->huge ? " of huge pages" : "",
 			strerror(-ret));
 		if (s->huge)
@@ -224,7 +224,7 @@ static void explain_udmabuf_error(const struct sink *s, int err)
 {
 	long mb = udmabuf_limit_mb();
 
-	fprintf(stderr, "zcrx-sink: cannot make a %zu KiB dma-buf with udmabuf: %s\n",
+	fprintf(stderr, PROG ": cannot make a %zu KiB dma-buf with udmabuf: %s\n",
 		s->area_size >> 10, strerror(-err));
 	switch (-err) {
 	case ENOENT:
@@ -280,7 +280,7 @@ static int setup_dmabuf_area(struct sink *s,
 	s->area_size = len;
 	ret = io_uring_zcrx_area_reg_dmabuf(area_reg, fd, s->cfg.rx_buf_len);
 	if (ret < 0) {
-		fprintf(stderr, "zcrx-sink: cannot describe the dma-buf as an area: %s\n",
+		fprintf(stderr, PROG ": cannot describe the dma-buf as an area: %s\n",
 			strerror(-ret));
 		return ret;
 	}
@@ -308,7 +308,7 @@ int setup_zcrx(struct sink *s)
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (s->user_region == MAP_FAILED) {
 			s->user_region = NULL;
-			fprintf(stderr, "zcrx-sink: cannot map the refill ring: %s\n",
+			fprintf(stderr, PROG ": cannot map the refill ring: %s\n",
 				strerror(errno));
 			return -errno;
 		}
@@ -357,7 +357,7 @@ int setup_zcrx(struct sink *s)
 	else
 		ret = io_uring_zcrx_rq_map(&s->ring, &s->rq, &reg, &rd);
 	if (ret) {
-		fprintf(stderr, "zcrx-sink: cannot map the refill ring: %s\n",
+		fprintf(stderr, PROG ": cannot map the refill ring: %s\n",
 			strerror(-ret));
 		return ret;
 	}
@@ -412,7 +412,7 @@ void on_event(struct sink *s, const struct io_uring_cqe *cqe)
 	s->starved++;
 	s->t_starved = now_ns();
 	s->starve_armed = false;
-	fprintf(stderr, "zcrx-sink: warn: buffer starvation: the NIC queue found no free buffer in the area (%" PRIu64 " time%s); buffers come back slower than data arrives, or -A is too small\n",
+	fprintf(stderr, PROG ": warn: buffer starvation: the NIC queue found no free buffer in the area (%" PRIu64 " time%s); buffers come back slower than data arrives, or -A is too small\n",
 		s->starved, s->starved == 1 ? "" : "s");
 }
 
@@ -426,7 +426,7 @@ void rearm_events(struct sink *s)
 	ret = io_uring_zcrx_arm_event(&s->ring, s->zcrx_id,
 				      ZCRX_EVENT_ALLOC_FAIL);
 	if (ret)
-		fprintf(stderr, "zcrx-sink: cannot arm the starvation event again: %s\n",
+		fprintf(stderr, PROG ": cannot arm the starvation event again: %s\n",
 			strerror(-ret));
 	/* Either way: an error would repeat every pass. */
 	s->starve_armed = true;

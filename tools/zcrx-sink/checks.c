@@ -131,7 +131,7 @@ static void check_privileges(const struct sink *s)
 	else if (!net_admin) {
 		check_fail("no CAP_NET_ADMIN: taking over a NIC queue needs it (euid %u)",
 			   (unsigned int)geteuid());
-		check_more("fix: run as root (sudo), or: setcap cap_net_admin,cap_ipc_lock+ep zcrx-sink");
+		check_more("fix: run as root (sudo), or: setcap cap_net_admin,cap_ipc_lock+ep " PROG);
 	} else {
 		check_ok("CAP_NET_ADMIN");
 	}
@@ -389,10 +389,10 @@ bool run_checks(struct sink *s)
 	int n;
 
 	if (!check_quiet && c->nodev)
-		fprintf(stderr, "zcrx-sink: checking a no-device instance for port %u\n",
+		fprintf(stderr, PROG ": checking a no-device instance for port %u\n",
 			c->port);
 	else if (!check_quiet)
-		fprintf(stderr, "zcrx-sink: checking %s queue %lld for port %u\n",
+		fprintf(stderr, PROG ": checking %s queue %lld for port %u\n",
 			c->ifname, c->queue, c->port);
 	check_kernel(s);
 	check_privileges(s);
@@ -401,12 +401,12 @@ bool run_checks(struct sink *s)
 		check_nic(s);
 	n = check_problems;
 	if (n && (!c->force || (!c->ifindex && !c->nodev))) {
-		fprintf(stderr, "zcrx-sink: %d problem%s: fix %s, or pass -f to register anyway\n",
+		fprintf(stderr, PROG ": %d problem%s: fix %s, or pass -f to register anyway\n",
 			n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
 		return false;
 	}
 	if (n)
-		fprintf(stderr, "zcrx-sink: %d problem%s, registering anyway (-f)\n",
+		fprintf(stderr, PROG ": %d problem%s, registering anyway (-f)\n",
 			n, n == 1 ? "" : "s");
 	return true;
 }

@@ -27,7 +27,7 @@ int setup_socket(struct sink *s)
 		s->lfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	}
 	if (s->lfd < 0) {
-		fprintf(stderr, "zcrx-sink: socket: %s\n", strerror(errno));
+		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
 		return -1;
 	}
 	s->family = fam == AF_INET ? AF_INET :
@@ -51,7 +51,7 @@ int setup_socket(struct sink *s)
 		len = sizeof(*s6);
 	}
 	if (bind(s->lfd, (struct sockaddr *)&ss, len)) {
-		fprintf(stderr, "zcrx-sink: cannot bind port %u: %s%s\n", c->port,
+		fprintf(stderr, PROG ": cannot bind port %u: %s%s\n", c->port,
 			strerror(errno),
 			errno == EADDRINUSE ? " (another server has it: ss -ltnp)" :
 			errno == EADDRNOTAVAIL ? " (no interface has that address)" : "");

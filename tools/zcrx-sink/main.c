@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	err = nic_open(&s->nic, s->cfg.nodev ? NULL : s->cfg.ifname);
 	if (err) {
 		errno = -err;
-		perror("zcrx-sink: socket for ethtool");
+		perror(PROG ": socket for ethtool");
 		return EXIT_SETUP;
 	}
 	size_zcrx(s);

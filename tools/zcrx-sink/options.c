@@ -14,10 +14,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: zcrx-sink -i IF -q QUEUE [options]\n"
-"       zcrx-sink --nodev [options]\n"
+"usage: " PROG " -i IF -q QUEUE [options]\n"
+"       " PROG " --nodev [options]\n"
 "\n"
-"Receive TCP with io_uring zero-copy receive on rx queue QUEUE of IF.\n"
+PROG_ABOUT
 "\n"
 "  -i IF        network interface (required)\n"
 "  -q QUEUE     rx queue to take over (required)\n"
@@ -39,8 +39,7 @@ static void usage(FILE *f)
 "  -r N         refill ring entries (default: one per buffer, at most 32768)\n"
 "  -S N         submission queue entries (default 64)\n"
 "  -C N         completion queue entries (default 4096)\n"
-"  -B SIZE      budget mode: each RECV_ZC ends after SIZE bytes and is\n"
-"               armed again (default: multishot until EOF)\n"
+"  -B SIZE      " PROG_BUDGET_HELP
 "  -n N         serve N connections, then exit (default: until SIGINT/SIGTERM)\n"
 "  -v           verify every byte against the stream pattern (zcrx-send,\n"
 "               pstream send)\n"
@@ -63,7 +62,7 @@ static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	usage_verror("zcrx-sink", fmt, ap);
+	usage_verror(PROG, fmt, ap);
 }
 
 static unsigned int opt_uint(int opt, const char *arg, unsigned int min,

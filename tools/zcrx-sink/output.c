@@ -181,16 +181,16 @@ void print_ready(struct sink *s)
 		return;
 	}
 	if (c->nodev)
-		printf("zcrx-sink: no device (--nodev: the kernel copies every byte)");
+		printf(PROG ": no device (--nodev: the kernel copies every byte)");
 	else
-		printf("zcrx-sink: %s queue %lld", c->ifname, c->queue);
+		printf(PROG ": %s queue %lld", c->ifname, c->queue);
 	printf(", zcrx id %u: area %zu KiB (%s, %zu KiB %spages) in %zu buffers of %u bytes, refill ring %u, CQ %u%s\n",
 	       s->zcrx_id, s->area_size >> 10,
 	       c->dmabuf ? "dma-buf" : "memory", s->area_page >> 10,
 	       s->huge ? "huge " : "", s->area_size / s->buf_len,
 	       s->buf_len, s->rq_entries, c->cq_entries,
 	       s->events ? ", statistics" : "");
-	printf("zcrx-sink: listening on port %u (%s), %s", c->port, fam,
+	printf(PROG ": listening on port %u (%s), %s", c->port, fam,
 	       c->budget ? "budget mode" : "multishot");
 	if (c->budget)
 		printf(" %" PRIu64 " bytes per request", c->budget);

@@ -26,7 +26,7 @@ struct io_uring_sqe *get_sqe(struct sink *s)
 
 void fatal(struct sink *s, const char *what, int err)
 {
-	fprintf(stderr, "zcrx-sink: %s: %s\n", what, strerror(-err));
+	fprintf(stderr, PROG ": %s: %s\n", what, strerror(-err));
 	s->status = EXIT_FAIL;
 	s->stopping = true;
 }
@@ -98,7 +98,7 @@ static void explain_copy_refused(struct sink *s, const struct conn *cn)
 {
 	const struct config *c = &s->cfg;
 
-	fprintf(stderr, "zcrx-sink: conn %" PRIu64 " %s: RECV_ZC ended with ENOMEM after %" PRIu64 " bytes: data of this flow needed a copy, and a dma-buf area cannot take copies (the kernel never writes it with the CPU)\n",
+	fprintf(stderr, PROG ": conn %" PRIu64 " %s: RECV_ZC ended with ENOMEM after %" PRIu64 " bytes: data of this flow needed a copy, and a dma-buf area cannot take copies (the kernel never writes it with the CPU)\n",
 		cn->id, cn->peer, cn->bytes);
 	if (s->copy_refused++)
 		return;
@@ -117,7 +117,7 @@ static void on_recv(struct sink *s, size_t slot, const struct io_uring_cqe *cqe)
 	bool spent;
 
 	if (!cn) {
-		fprintf(stderr, "zcrx-sink: completion for unknown connection slot %zu\n",
+		fprintf(stderr, PROG ": completion for unknown connection slot %zu\n",
 			slot);
 		s->status = EXIT_FAIL;
 		return;
@@ -158,7 +158,7 @@ static void on_recv(struct sink *s, size_t slot, const struct io_uring_cqe *cqe)
 	} else {
 		cn->err = res;
 		if (res == -EINVAL && !cn->bytes)
-			fprintf(stderr, "zcrx-sink: conn %" PRIu64 ": the kernel refused RECV_ZC (EINVAL): a kernel or liburing-zcrx mismatch?\n",
+			fprintf(stderr, PROG ": conn %" PRIu64 ": the kernel refused RECV_ZC (EINVAL): a kernel or liburing-zcrx mismatch?\n",
 				cn->id);
 		conn_close(s, slot, END_ERROR);
 	}
@@ -182,7 +182,7 @@ static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 		on_event(s, cqe);
 		break;
 	default:
-		fprintf(stderr, "zcrx-sink: stray completion %#llx res %d\n",
+		fprintf(stderr, PROG ": stray completion %#llx res %d\n",
 			(unsigned long long)cqe->user_data, cqe->res);
 	}
 }
@@ -267,7 +267,7 @@ static void shut_down(struct sink *s, sigset_t *waitmask)
 		if (run_once(s, 100000000ull, waitmask))
 			break;
 	if (s->inflight)
-		fprintf(stderr, "zcrx-sink: %u requests did not end; the ring's exit reclaims their buffers\n",
+		fprintf(stderr, PROG ": %u requests did not end; the ring's exit reclaims their buffers\n",
 			s->inflight);
 	for (i = 0; i < s->nr_slots; i++)
 		if (s->conns[i])
@@ -288,7 +288,7 @@ int serve(struct sink *s)
 	sigdelset(&waitmask, SIGTERM);
 
 	if (listen(s->lfd, 128)) {
-		fprintf(stderr, "zcrx-sink: listen: %s\n", strerror(errno));
+		fprintf(stderr, PROG ": listen: %s\n", strerror(errno));
 		return EXIT_SETUP;
 	}
 	print_ready(s);
@@ -313,7 +313,7 @@ int serve(struct sink *s)
 		}
 	}
 	if (stop_signal && !s->cfg.quiet && !s->cfg.json)
-		fprintf(stderr, "zcrx-sink: %s, stopping\n", strsignal(stop_signal));
+		fprintf(stderr, PROG ": %s, stopping\n", strsignal(stop_signal));
 	shut_down(s, &waitmask);
 	print_totals(s);
 	return s->status;

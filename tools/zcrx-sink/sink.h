@@ -40,6 +40,18 @@
 
 #include "nic.h"
 
+/*
+ * These files also build zcrx-echo (tools/zcrx-echo/), which compiles them
+ * under its own name and help texts (zcrx-echo/prog.h).
+ */
+#ifndef PROG
+#define PROG		"zcrx-sink"
+#define PROG_ABOUT	"Receive TCP with io_uring zero-copy receive on rx queue QUEUE of IF.\n"
+#define PROG_BUDGET_HELP \
+	"budget mode: each RECV_ZC ends after SIZE bytes and is\n" \
+	"               armed again (default: multishot until EOF)\n"
+#endif
+
 #define RQ_MAX_ENTRIES		32768
 #define CQE32_SIZE		32
 #define STARVED_NS		10000000000ull	/* no buffer and no data: give up */

@@ -21,7 +21,7 @@ void verify_data(struct sink *s, struct conn *cn,
 	if (off > s->area_size || len > s->area_size - off) {
 		if (!cn->err)
 			cn->err = -EFAULT;
-		fprintf(stderr, "zcrx-sink: conn %" PRIu64 ": CQE outside the area (offset %" PRIu64 ", %u bytes)\n",
+		fprintf(stderr, PROG ": conn %" PRIu64 ": CQE outside the area (offset %" PRIu64 ", %u bytes)\n",
 			cn->id, off, len);
 		return;
 	}
