@@ -24,7 +24,9 @@
  *   conn.c     the listening socket, accepting and closing connections
  *   serve.c    the receive loop: RECV_ZC requests and their completions
  *   verify.c   what arrived: inside the area, and the stream pattern
- *   output.c   connection, interval and total lines, text or JSON
+ *   output.c   connection and total lines, text or JSON
+ *   report.c   the listening and interval lines, copied bytes (the
+ *              kernel's statistics), CPU time: shared with zcrx-echo
  *   main.c     the order of it all
  */
 #ifndef ZCRX_SINK_H
@@ -204,9 +206,15 @@ void verify_data(struct sink *s, struct conn *cn,
 		 const struct io_uring_cqe *cqe);
 
 /* output.c */
-void print_ready(struct sink *s);
 void print_conn(struct sink *s, const struct conn *cn, enum conn_end e);
-void print_interval(struct sink *s, uint64_t now);
 void print_totals(struct sink *s);
+
+/* report.c */
+void print_ready(struct sink *s);
+void print_interval(struct sink *s, uint64_t now);
+int64_t zcrx_copy_bytes(const struct sink *s);
+const char *area_kind(const struct sink *s);
+void cpu_seconds(const struct sink *s, double *user, double *sys);
+double cqes_per_mib(uint64_t cqes, uint64_t bytes);
 
 #endif /* ZCRX_SINK_H */
