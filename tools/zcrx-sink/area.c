@@ -5,6 +5,7 @@
  * refill ring, the statistics and the starvation event.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -443,4 +444,24 @@ void flush_rq(struct sink *s)
 	if (ret)
 		fatal(s, "flushing the refill ring", ret);
 	s->flushed_tail = s->rq.rq_tail;
+}
+
+/* Close and unmap everything setup made, in the order it must go. */
+void sink_teardown(struct sink *s)
+{
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->registered && !s->cfg.user_region && s->rq.ring_ptr)
+		io_uring_zcrx_rq_unmap(&s->rq, s->region_size);
+	/* Ring exit unregisters the queue and takes back any buffer still out. */
+	if (s->ring_ok)
+		io_uring_queue_exit(&s->ring);
+	if (s->user_region)
+		munmap(s->user_region, s->region_size);
+	if (s->area)
+		munmap(s->area, s->area_size);
+	if (s->dmabuf_fd >= 0)
+		close(s->dmabuf_fd);
+	free(s->held);
+	free(s->conns);
 }

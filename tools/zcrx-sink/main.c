@@ -7,8 +7,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "sink.h"
@@ -16,25 +14,6 @@
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-static void teardown(struct sink *s)
-{
-	if (s->lfd >= 0)
-		close(s->lfd);
-	if (s->registered && !s->cfg.user_region && s->rq.ring_ptr)
-		io_uring_zcrx_rq_unmap(&s->rq, s->region_size);
-	/* Ring exit unregisters the queue and takes back any buffer still out. */
-	if (s->ring_ok)
-		io_uring_queue_exit(&s->ring);
-	if (s->user_region)
-		munmap(s->user_region, s->region_size);
-	if (s->area)
-		munmap(s->area, s->area_size);
-	if (s->dmabuf_fd >= 0)
-		close(s->dmabuf_fd);
-	free(s->held);
-	free(s->conns);
 }
 
 int main(int argc, char **argv)
@@ -66,7 +45,7 @@ int main(int argc, char **argv)
 		goto out;
 	status = serve(s);
 out:
-	teardown(s);
+	sink_teardown(s);
 	nic_close(&s->nic);
 	return status;
 }

@@ -188,26 +188,6 @@ static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 }
 
 /*
- * SIGINT and SIGTERM stay blocked except while we sleep in the kernel, so
- * the flag cannot be missed between the check and the wait. But under load
- * io_uring_enter() finds completions before it ever sleeps (or installs
- * the mask), so also take a pending one here.
- */
-static void take_pending_signal(void)
-{
-	static const struct timespec zero;
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sig = sigtimedwait(&set, NULL, &zero);
-	if (sig > 0)
-		stop_signal = sig;
-}
-
-/*
  * Submit, wait up to TIMEOUT_NS for completions, and handle everything
  * there is. Returns -errno on a ring failure.
  */
@@ -219,7 +199,7 @@ static int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask)
 	};
 	struct io_uring_cqe *cqe;
 	unsigned int head, n = 0;
-	int ret;
+	int ret, sig;
 
 	flush_held(s);
 	io_uring_zcrx_rq_commit(&s->rq);
@@ -236,7 +216,9 @@ static int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask)
 	flush_held(s);
 	io_uring_zcrx_rq_commit(&s->rq);
 	flush_rq(s);
-	take_pending_signal();
+	sig = pending_stop_signal();
+	if (sig)
+		stop_signal = sig;
 	return 0;
 }
 

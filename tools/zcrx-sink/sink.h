@@ -188,6 +188,7 @@ int return_buffer(struct sink *s, const struct io_uring_cqe *cqe);
 void flush_rq(struct sink *s);
 void on_event(struct sink *s, const struct io_uring_cqe *cqe);
 void rearm_events(struct sink *s);
+void sink_teardown(struct sink *s);
 
 /* conn.c */
 int setup_socket(struct sink *s);
