@@ -11,26 +11,6 @@
 #include "common.h"
 #include "sink.h"
 
-volatile sig_atomic_t stop_signal;
-
-struct io_uring_sqe *get_sqe(struct sink *s)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
-
-	if (!sqe) {
-		io_uring_submit(&s->ring);
-		sqe = io_uring_get_sqe(&s->ring);
-	}
-	return sqe;
-}
-
-void fatal(struct sink *s, const char *what, int err)
-{
-	fprintf(stderr, PROG ": %s: %s\n", what, strerror(-err));
-	s->status = EXIT_FAIL;
-	s->stopping = true;
-}
-
 void arm_recv(struct sink *s, size_t slot)
 {
 	struct conn *cn = s->conns[slot];
@@ -187,66 +167,16 @@ static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 	}
 }
 
-/*
- * Submit, wait up to TIMEOUT_NS for completions, and handle everything
- * there is. Returns -errno on a ring failure.
- */
-static int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = (long long)(timeout_ns / 1000000000ull),
-		.tv_nsec = (long long)(timeout_ns % 1000000000ull),
-	};
-	struct io_uring_cqe *cqe;
-	unsigned int head, n = 0;
-	int ret, sig;
-
-	flush_held(s);
-	io_uring_zcrx_rq_commit(&s->rq);
-	flush_rq(s);
-	rearm_events(s);
-	ret = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts, waitmask);
-	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN)
-		return ret;
-	io_uring_for_each_cqe(&s->ring, head, cqe) {
-		handle_cqe(s, cqe);
-		n++;
-	}
-	io_uring_cq_advance(&s->ring, n);
-	flush_held(s);
-	io_uring_zcrx_rq_commit(&s->rq);
-	flush_rq(s);
-	sig = pending_stop_signal();
-	if (sig)
-		stop_signal = sig;
-	return 0;
-}
-
-static bool finished(const struct sink *s)
-{
-	return s->cfg.max_conns && s->accepted >= s->cfg.max_conns &&
-	       !s->open && !s->inflight;
-}
-
 /* Cancel what is in flight, take the last completions, return buffers. */
 static void shut_down(struct sink *s, sigset_t *waitmask)
 {
-	struct io_uring_sqe *sqe;
 	uint64_t deadline;
 	size_t i;
 
-	s->stopping = true;
-	if (s->inflight) {
-		sqe = get_sqe(s);
-		if (sqe) {
-			io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ALL |
-					       IORING_ASYNC_CANCEL_ANY);
-			sqe->user_data = UD(UD_CANCEL, 0);
-		}
-	}
+	cancel_all(s);
 	deadline = now_ns() + 3000000000ull;
 	while (s->inflight && now_ns() < deadline)
-		if (run_once(s, 100000000ull, waitmask))
+		if (run_once(s, 100000000ull, waitmask, handle_cqe))
 			break;
 	if (s->inflight)
 		fprintf(stderr, PROG ": %u requests did not end; the ring's exit reclaims their buffers\n",
@@ -258,44 +188,20 @@ static void shut_down(struct sink *s, sigset_t *waitmask)
 
 int serve(struct sink *s)
 {
-	sigset_t block, waitmask;
-	uint64_t tick = (uint64_t)s->cfg.interval * 1000000000ull;
+	sigset_t waitmask;
 	int ret;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-
-	if (listen(s->lfd, 128)) {
-		fprintf(stderr, PROG ": listen: %s\n", strerror(errno));
-		return EXIT_SETUP;
-	}
-	print_ready(s);
-	getrusage(RUSAGE_SELF, &s->ru_serve);
-	s->t_tick = now_ns();
-	arm_accept(s);
-
-	while (!stop_signal && !s->stopping && !finished(s)) {
-		uint64_t now = now_ns(), wait = 1000000000ull;
-
-		if (tick) {
-			if (now - s->t_tick >= tick) {
-				print_interval(s, now);
-				now = s->t_tick;
-			}
-			wait = s->t_tick + tick - now;
-		}
-		ret = run_once(s, wait, &waitmask);
+	ret = serve_begin(s, &waitmask);
+	if (ret)
+		return ret;
+	while (!stop_signal && !s->stopping && !serve_finished(s)) {
+		ret = run_once(s, serve_tick(s), &waitmask, handle_cqe);
 		if (ret) {
 			fatal(s, "waiting for completions", ret);
 			break;
 		}
 	}
-	if (stop_signal && !s->cfg.quiet && !s->cfg.json)
-		fprintf(stderr, PROG ": %s, stopping\n", strsignal(stop_signal));
+	say_stopping(s);
 	shut_down(s, &waitmask);
 	print_totals(s);
 	return s->status;

@@ -23,6 +23,8 @@
  *              events while serving
  *   conn.c     the listening socket, accepting and closing connections
  *   serve.c    the receive loop: RECV_ZC requests and their completions
+ *   loop.c     around them: one pass of submit, wait and handle, the
+ *              start, the interval tick, cancelling (shared with zcrx-echo)
  *   verify.c   what arrived: inside the area, and the stream pattern
  *   output.c   connection and total lines, text or JSON
  *   report.c   the listening and interval lines, copied bytes (the
@@ -197,10 +199,21 @@ void on_accept(struct sink *s, const struct io_uring_cqe *cqe);
 void conn_close(struct sink *s, size_t slot, enum conn_end e);
 
 /* serve.c */
-struct io_uring_sqe *get_sqe(struct sink *s);
-void fatal(struct sink *s, const char *what, int err);
 void arm_recv(struct sink *s, size_t slot);
 int serve(struct sink *s);
+
+/* loop.c */
+typedef void (*cqe_handler)(struct sink *s, const struct io_uring_cqe *cqe);
+
+struct io_uring_sqe *get_sqe(struct sink *s);
+void fatal(struct sink *s, const char *what, int err);
+int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask,
+	     cqe_handler handle);
+bool serve_finished(const struct sink *s);
+int serve_begin(struct sink *s, sigset_t *waitmask);
+uint64_t serve_tick(struct sink *s);
+void say_stopping(const struct sink *s);
+void cancel_all(struct sink *s);
 
 /* verify.c */
 void verify_data(struct sink *s, struct conn *cn,

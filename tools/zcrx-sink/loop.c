@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcrx-sink: the serving loop around the completions, shared with
+ * zcrx-echo: SQEs, fatal errors, one pass of submit, wait and handle with
+ * the refill ring committed, the start, the interval tick, cancelling.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common.h"
+#include "sink.h"
+
+volatile sig_atomic_t stop_signal;
+
+struct io_uring_sqe *get_sqe(struct sink *s)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+	if (!sqe) {
+		io_uring_submit(&s->ring);
+		sqe = io_uring_get_sqe(&s->ring);
+	}
+	return sqe;
+}
+
+void fatal(struct sink *s, const char *what, int err)
+{
+	fprintf(stderr, PROG ": %s: %s\n", what, strerror(-err));
+	s->status = EXIT_FAIL;
+	s->stopping = true;
+}
+
+/*
+ * Submit, wait up to TIMEOUT_NS for completions, and HANDLE everything
+ * there is, with the refill ring committed before and after. Returns
+ * -errno on a ring failure.
+ */
+int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask,
+	     cqe_handler handle)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(timeout_ns / 1000000000ull),
+		.tv_nsec = (long long)(timeout_ns % 1000000000ull),
+	};
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+	int ret, sig;
+
+	flush_held(s);
+	io_uring_zcrx_rq_commit(&s->rq);
+	flush_rq(s);
+	rearm_events(s);
+	ret = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts, waitmask);
+	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN)
+		return ret;
+	io_uring_for_each_cqe(&s->ring, head, cqe) {
+		handle(s, cqe);
+		n++;
+	}
+	io_uring_cq_advance(&s->ring, n);
+	flush_held(s);
+	io_uring_zcrx_rq_commit(&s->rq);
+	flush_rq(s);
+	sig = pending_stop_signal();
+	if (sig)
+		stop_signal = sig;
+	return 0;
+}
+
+bool serve_finished(const struct sink *s)
+{
+	return s->cfg.max_conns && s->accepted >= s->cfg.max_conns &&
+	       !s->open && !s->inflight;
+}
+
+/*
+ * Block SIGINT and SIGTERM except while waiting in io_uring_enter() (the
+ * mask for that goes to WAITMASK), listen, print the listening line and
+ * accept. Returns 0, or EXIT_SETUP.
+ */
+int serve_begin(struct sink *s, sigset_t *waitmask)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+
+	if (listen(s->lfd, 128)) {
+		fprintf(stderr, PROG ": listen: %s\n", strerror(errno));
+		return EXIT_SETUP;
+	}
+	print_ready(s);
+	getrusage(RUSAGE_SELF, &s->ru_serve);
+	s->t_tick = now_ns();
+	arm_accept(s);
+	return 0;
+}
+
+/* Print the interval line when one is due; how long to wait for the next. */
+uint64_t serve_tick(struct sink *s)
+{
+	uint64_t tick = (uint64_t)s->cfg.interval * 1000000000ull;
+	uint64_t now = now_ns();
+
+	if (!tick)
+		return 1000000000ull;
+	if (now - s->t_tick >= tick) {
+		print_interval(s, now);
+		now = s->t_tick;
+	}
+	return s->t_tick + tick - now;
+}
+
+void say_stopping(const struct sink *s)
+{
+	if (stop_signal && !s->cfg.quiet && !s->cfg.json)
+		fprintf(stderr, PROG ": %s, stopping\n", strsignal(stop_signal));
+}
+
+/* Stopping: cancel every request in flight. */
+void cancel_all(struct sink *s)
+{
+	struct io_uring_sqe *sqe;
+
+	s->stopping = true;
+	if (!s->inflight)
+		return;
+	sqe = get_sqe(s);
+	if (sqe) {
+		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ALL |
+				       IORING_ASYNC_CANCEL_ANY);
+		sqe->user_data = UD(UD_CANCEL, 0);
+	}
+}
