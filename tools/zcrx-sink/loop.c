@@ -2,9 +2,12 @@
 /*
  * zcrx-sink: the serving loop around the completions, shared with
  * zcrx-echo: SQEs, fatal errors, one pass of submit, wait and handle with
- * the refill ring committed, the start, the interval tick, cancelling.
+ * the refill ring committed, the start, the interval tick, cancelling;
+ * and what any RECV_ZC completion means: counting its data, starving,
+ * a copy a dma-buf area refused.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -136,4 +139,57 @@ void cancel_all(struct sink *s)
 				       IORING_ASYNC_CANCEL_ANY);
 		sqe->user_data = UD(UD_CANCEL, 0);
 	}
+}
+
+/* LEN bytes of data arrived on CN: the connection's and the totals' counts. */
+void count_data(struct sink *s, struct conn *cn, uint32_t len)
+{
+	uint64_t now = now_ns();
+
+	if (!cn->t_first)
+		cn->t_first = now;
+	cn->t_last = now;
+	cn->t_starved = 0;
+	if (!s->tot.t_first)
+		s->tot.t_first = now;
+	s->tot.t_last = now;
+	cn->bytes += len;
+	cn->arm_bytes += len;
+	cn->cqes++;
+	s->tot.bytes += len;
+	s->tot.cqes++;
+}
+
+/* Out of buffers for STARVED_NS without a byte: something holds them. */
+bool starving(struct conn *cn)
+{
+	uint64_t now = now_ns();
+
+	if (!cn->t_starved) {
+		cn->t_starved = now;
+		return false;
+	}
+	return now - cn->t_starved > STARVED_NS;
+}
+
+/*
+ * --dmabuf, and RECV_ZC ended with -ENOMEM: data of the flow needed a
+ * copy (it came in on another queue, or with the headers), and the kernel
+ * cannot copy into a dma-buf. Arming again cannot help: that data stays
+ * in the socket and needs the same copy. How to fix it, said once.
+ */
+void explain_copy_refused(struct sink *s, const struct conn *cn)
+{
+	const struct config *c = &s->cfg;
+
+	fprintf(stderr, PROG ": conn %" PRIu64 " %s: RECV_ZC ended with ENOMEM after %" PRIu64 " bytes: data of this flow needed a copy, and a dma-buf area cannot take copies (the kernel never writes it with the CPU)\n",
+		cn->id, cn->peer, cn->bytes);
+	if (s->copy_refused++)
+		return;
+	fprintf(stderr, "  its packets reached %s on another queue than %lld, or their payload came with the headers;\n"
+		"  steer the flow to queue %lld:\n"
+		"  fix: ethtool -N %s flow-type %s dst-port %u action %lld\n"
+		"  (or run without --dmabuf: an area in our memory takes such flows by copy)\n",
+		c->ifname, c->queue, c->queue, c->ifname,
+		cn->family == AF_INET6 ? "tcp6" : "tcp4", c->port, c->queue);
 }

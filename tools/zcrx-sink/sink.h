@@ -214,6 +214,9 @@ int serve_begin(struct sink *s, sigset_t *waitmask);
 uint64_t serve_tick(struct sink *s);
 void say_stopping(const struct sink *s);
 void cancel_all(struct sink *s);
+void count_data(struct sink *s, struct conn *cn, uint32_t len);
+bool starving(struct conn *cn);
+void explain_copy_refused(struct sink *s, const struct conn *cn);
 
 /* verify.c */
 void verify_data(struct sink *s, struct conn *cn,
