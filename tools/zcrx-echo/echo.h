@@ -95,6 +95,7 @@ struct echo_conn {
 	bool eof;			/* the peer's FIN came */
 	bool stalled;			/* window full: not armed */
 	bool aborted;			/* socket closed early, at shutdown */
+	bool cancelled;			/* the RECV_ZC asked to end, on error */
 	uint64_t t_retry;		/* no buffer: arm again at, or 0 */
 	uint64_t t_nobuf;		/* first no-buffer end since data, or 0 */
 

@@ -8,7 +8,7 @@
 #define PROG_ABOUT \
 	"Echo TCP with zero copy both ways: receive with RECV_ZC on rx queue\n" \
 	"QUEUE of IF, send the same bytes back with SEND_ZC straight from the\n" \
-	"area (registered as fixed buffer 0), return each buffer after the\n" \
+	"area (registered as fixed buffers), return each buffer after the\n" \
 	"kernel's notification that the send is done with it.\n"
 #define PROG_BUDGET_HELP \
 	"window: at most SIZE bytes per connection received and not yet\n" \
