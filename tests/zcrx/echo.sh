@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# test-timeout: 1800
+#
+# zcrx-echo on loopnic, set up like a physical NIC (lib/zcrx.sh): every
+# connection to ZC_PORT lands on ZC_QUEUE, where zcrx-echo receives with
+# RECV_ZC and sends the bytes back with SEND_ZC from the area. zcrx-send -e
+# checks every byte that comes back; zcrx-echo -v checks every byte that
+# arrives. Its totals say how many bytes were copied each way: received
+# (the kernel's zcrx statistics) and sent (SEND_ZC's notifications).
+#  1. IPv4, one connection of 256 MiB each way: nothing copied;
+#  2. IPv6, 16 connections sharing the queue, 256 MiB each way in all:
+#     nothing copied;
+#  3. a client that stops reading for 4 s and then reads on: the server
+#     holds its window and stops reading (stalls), does not spin (CPU
+#     time well below the pause), loses nothing;
+#  4. the server SIGKILLed mid-stream, and a new one on the same queue
+#     echoes a whole stream again, zero-copy;
+#  5. a flow on a queue without zero copy (RSS to queue 0): every byte
+#     copied into the area, still echoed right.
+# Volumes are a quarter on the debug kernel (ktap_scale). After each
+# server, the provider is gone from the queue.
+source "$(dirname "$0")/../lib/zcrx.sh"
+
+ECHO=$LN_TOP/build/tools/zcrx-echo
+SEND=$LN_TOP/build/tools/zcrx-send
+MiB=$((1 << 20))
+
+ktap_plan 5
+zc_setup
+[ -x "$ECHO" ] && [ -x "$SEND" ] || { ktap_info "no $ECHO or $SEND"; exit 1; }
+
+# echo_start NAME PORT ARGS...: zcrx-echo on B's queue, JSON to
+# $zc_tmp/NAME, checks to NAME.err; sets $echo_pid (zcrx-echo itself, as
+# ip netns exec execs it) and returns once it listens
+echo_start() {
+	local out=$zc_tmp/$1 port=$2
+
+	shift 2
+	in_b "$ECHO" -i "$LN_DEV_B" -q $ZC_QUEUE -p "$port" -j -v "$@" \
+		> "$out" 2> "$out.err" &
+	echo_pid=$!
+	ln_wait 30 grep -q '"listening"' "$out"
+}
+
+# show NAME: what the server and the client said, into the test log
+show() {
+	sed 's/^/# zcrx-echo: /' "$zc_tmp/$1" "$zc_tmp/$1.err"
+	[ -f "$zc_tmp/$1.send" ] && sed 's/^/# zcrx-send: /' "$zc_tmp/$1.send"
+	return 0
+}
+
+# jget FILE EVENT KEY: KEY of the last EVENT object in a JSON-lines FILE
+jget() {
+	python3 -c '
+import json, sys
+v = None
+for l in open(sys.argv[1]):
+    try:
+        o = json.loads(l)
+    except ValueError:
+        continue
+    if o.get("event") == sys.argv[2]:
+        v = o.get(sys.argv[3])
+print("null" if v is None else v)
+' "$@"
+}
+
+# total NAME KEY: KEY of the server's total
+total() {
+	jget "$zc_tmp/$1" total "$2"
+}
+
+# send NAME ADDR PORT ARGS...: zcrx-send -e from A, JSON to NAME.send
+send() {
+	local name=$1 addr=$2 port=$3 fam=-4
+
+	shift 3
+	case $addr in *:*) fam=-6 ;; esac
+	in_a "$SEND" -e -j $fam -p "$port" "$@" "$addr" > "$zc_tmp/$name.send" 2>&1
+}
+
+# expect NAME KEY VALUE: the server's total says so, or tell
+expect() {
+	local v
+
+	v=$(total "$1" "$2")
+	[ "$v" = "$3" ] && return 0
+	ktap_info "$1: $2 is $v, not $3"
+	return 1
+}
+
+# echo_run NAME ADDR CONNS BYTES [SERVER ARGS...]: CONNS x BYTES echoed
+# on ZC_PORT, verified both ends, nothing copied either way; the server
+# exits after CONNS connections and its provider is gone
+echo_run() {
+	local name=$1 addr=$2 conns=$3 bytes=$4 rc=0 all
+
+	shift 4
+	all=$((conns * bytes))
+	echo_start "$name" $ZC_PORT -n "$conns" "$@" || rc=1
+	send "$name" "$addr" $ZC_PORT -c "$conns" -b "$bytes" || rc=1
+	zc_reap "$echo_pid" 60 || rc=1
+	[ "$(jget "$zc_tmp/$name.send" echo verify)" = ok ] || rc=1
+	expect "$name" bytes_in $all || rc=1
+	expect "$name" bytes_out $all || rc=1
+	expect "$name" rx_copy_bytes 0 || rc=1
+	expect "$name" tx_copy_bytes 0 || rc=1
+	expect "$name" verify ok || rc=1
+	zc_check_gone || rc=1
+	[ $rc -eq 0 ] || show "$name"
+	return $rc
+}
+
+ktap_scale bytes $((256 * MiB))
+
+# 1.
+echo_run v4 "$LN_ADDR4_B" 1 $bytes
+ktap_result $? "IPv4, 1 connection: $((bytes / MiB)) MiB each way, verified both ends, copied 0 in, 0 out ($(total v4 seconds) s)"
+
+# 2.
+echo_run v6 "$LN_ADDR6_B" 16 $((bytes / 16)) -A 128M
+ktap_result $? "IPv6, 16 connections on one queue: $((bytes / MiB)) MiB each way, verified, copied 0 in, 0 out ($(total v6 seconds) s)"
+
+# 3. A 1 MiB window, a client that stops reading after 4 MiB for 4 s.
+ktap_scale pbytes $((32 * MiB))
+rc=0
+echo_start pause $ZC_PORT -n 1 -B 1M || rc=1
+send pause "$LN_ADDR4_B" $ZC_PORT -b "$pbytes" -P 4M:4 || rc=1
+zc_reap "$echo_pid" 60 || rc=1
+[ "$(jget "$zc_tmp/pause.send" echo verify)" = ok ] || rc=1
+paused=$(jget "$zc_tmp/pause.send" conn paused)
+stalls=$(jget "$zc_tmp/pause" conn stalls)
+held=$(jget "$zc_tmp/pause" conn max_held)
+cpu=$(python3 -c "print(round($(total pause cpu_user) + $(total pause cpu_sys), 2))")
+ktap_info "client did not read for $paused s; server: $stalls stalls, at most $held bytes held, $cpu s CPU"
+expect pause bytes_out "$pbytes" || rc=1
+[ "${stalls:-0}" -ge 1 ] || rc=1
+[ "${held:-0}" -le $MiB ] || rc=1
+python3 -c "import sys; sys.exit(not ($paused >= 4 and $cpu < 2))" || rc=1
+zc_check_gone || rc=1
+[ $rc -eq 0 ] || show pause
+ktap_result $rc "a client that stops reading for 4 s: the server holds its 1 MiB window and waits ($cpu s CPU), then all $((pbytes / MiB)) MiB come back right"
+
+# 4. SIGKILL mid-stream, then a new server on the same queue.
+rc=0
+echo_start killed $ZC_PORT || rc=1
+in_a "$SEND" -e -4 -p $ZC_PORT -t 600 "$LN_ADDR4_B" > "$zc_tmp/killed.send" 2>&1 &
+client=$!
+ln_wait 30 zc_flowing "$echo_pid" || rc=1
+kill -9 "$echo_pid"
+zc_reap "$echo_pid" 10
+zc_reap "$client" 30 && rc=1	# its echo broke off: it must fail
+zc_check_gone || rc=1
+[ $rc -eq 0 ] || show killed
+ktap_scale rbytes $((64 * MiB))
+echo_run restarted "$LN_ADDR4_B" 1 $rbytes || rc=1
+ktap_result $rc "the server killed mid-stream, restarted on queue $ZC_QUEUE: $((rbytes / MiB)) MiB echoed right, zero-copy"
+
+# 5. RSS puts ZC_OTHER_PORT on queue 0: the checks fail it, -f goes on.
+ktap_scale cbytes $((32 * MiB))
+rc=0
+echo_start copy $ZC_OTHER_PORT -n 1 -f || rc=1
+send copy "$LN_ADDR4_B" $ZC_OTHER_PORT -b "$cbytes" || rc=1
+zc_reap "$echo_pid" 60 || rc=1
+[ "$(jget "$zc_tmp/copy.send" echo verify)" = ok ] || rc=1
+expect copy bytes_out "$cbytes" || rc=1
+expect copy rx_copy_bytes "$cbytes" || rc=1
+expect copy verify ok || rc=1
+zc_check_gone || rc=1
+[ $rc -eq 0 ] || show copy
+ktap_result $rc "a flow on a queue without zero copy: $((cbytes / MiB)) MiB copied into the area, echoed right from it"
+ktap_finish
