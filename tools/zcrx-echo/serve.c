@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,8 +29,14 @@ static struct echo_conn *echo_conn_get(struct echo *e, size_t slot)
 		e->ec = p;
 		e->nr_ec = n;
 	}
-	if (!e->ec[slot])
+	if (!e->ec[slot]) {
+		int one = 1;
+
 		e->ec[slot] = calloc(1, sizeof(struct echo_conn));
+		/* An echo is small as often as not: no Nagle on the way back. */
+		setsockopt(e->s.conns[slot]->fd, IPPROTO_TCP, TCP_NODELAY,
+			   &one, sizeof(one));
+	}
 	return e->ec[slot];
 }
 
