@@ -12,7 +12,7 @@
 #   make bench
 # A TCG guest has no DMA and a slow CPU: the ratio says what skipping both
 # copies is worth on this emulated path, not what a NIC would do.
-source "$(dirname "$0")/../tests/lib/loopnic.sh"
+source "$(dirname "$0")/../tests/lib/zcrx.sh"
 
 ECHO=$LN_TOP/build/tools/zcrx-echo
 PLAIN=$LN_TOP/build/tools/echo-plain
@@ -21,20 +21,16 @@ BYTES=${BYTES:-$((128 << 20))}
 MSG=${MSG:-4096}
 MSGS=${MSGS:-2000}
 RUNS=${RUNS:-3}
-PORT=9000
+PORT=$ZC_PORT
 
-trap ln_cleanup EXIT
-ln_setup > /dev/null || exit 1
-in_b ethtool -L "$LN_DEV_B" combined 2
-in_b ethtool -X "$LN_DEV_B" equal 1
-in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port $PORT action 1 > /dev/null
-ln_hds "$LN_NS_B" "$LN_DEV_B" on
-out=$(mktemp)
+# the tests' setup: PORT steered to queue ZC_QUEUE, header split on
+zc_setup > /dev/null
+out=$zc_tmp/out
 
 # server zcrx|plain: start it for one connection; sets $server
 server() {
 	if [ "$1" = zcrx ]; then
-		in_b "$ECHO" -i "$LN_DEV_B" -q 1 -p $PORT -4 -j -n 1 -A 64M \
+		in_b "$ECHO" -i "$LN_DEV_B" -q $ZC_QUEUE -p $PORT -4 -j -n 1 -A 64M \
 			> "$out" 2>&1 &
 	else
 		in_b "$PLAIN" -p $PORT -4 -j -n 1 > "$out" 2>&1 &

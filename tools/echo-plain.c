@@ -148,46 +148,40 @@ static void close_conn(int ep, struct pconn *p, bool error)
 /* Whatever the socket lets us: send what waits, then read and send on. */
 static void serve_conn(int ep, struct pconn *p)
 {
+	bool sending;
 	ssize_t n;
 
 	for (;;) {
-		while (p->off < p->len) {
+		sending = p->off < p->len;
+		if (sending) {
 			n = send(p->fd, p->buf + p->off, p->len - p->off,
 				 MSG_NOSIGNAL);
-			if (n < 0 && errno == EAGAIN) {
-				set_events(ep, p);
-				return;
-			}
-			if (n < 0) {
-				close_conn(ep, p, true);
-				return;
-			}
-			p->off += (size_t)n;
-		}
-		if (p->eof) {
+		} else if (p->eof) {
 			close_conn(ep, p, false);
 			return;
-		}
-		n = recv(p->fd, p->buf, cfg.chunk, 0);
-		if (n < 0 && errno == EAGAIN) {
-			set_events(ep, p);
-			return;
+		} else {
+			n = recv(p->fd, p->buf, cfg.chunk, 0);
 		}
 		if (n < 0) {
-			close_conn(ep, p, true);
+			if (errno == EAGAIN)
+				set_events(ep, p);
+			else
+				close_conn(ep, p, true);
 			return;
 		}
-		if (!n) {
+		if (sending) {
+			p->off += (size_t)n;
+		} else if (!n) {
 			p->eof = true;
-			continue;
+		} else {
+			t_last = now_ns();
+			if (!t_first)
+				t_first = t_last;
+			p->len = (size_t)n;
+			p->off = 0;
+			p->bytes += (uint64_t)n;
+			total_bytes += (uint64_t)n;
 		}
-		t_last = now_ns();
-		if (!t_first)
-			t_first = t_last;
-		p->len = (size_t)n;
-		p->off = 0;
-		p->bytes += (uint64_t)n;
-		total_bytes += (uint64_t)n;
 	}
 }
 

@@ -145,37 +145,21 @@ out:
 	free(in);
 }
 
-/* All of LEN at BUF out; -errno, or 0. Blocking, with SO_SNDTIMEO. */
-static int send_all(int fd, const uint8_t *buf, size_t len, uint64_t deadline)
+/*
+ * All of LEN at BUF out (OUT), or LEN bytes of echo into BUF, checked;
+ * -errno, or 0. Blocking, with the socket's one-second timeouts.
+ */
+static int xfer_all(struct worker *w, int fd, uint8_t *buf, size_t len,
+		    bool out, uint64_t deadline)
 {
 	ssize_t n;
 
 	while (len) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
+		n = out ? send(fd, buf, len, MSG_NOSIGNAL) : recv(fd, buf, len, 0);
 		if (n > 0) {
+			if (!out)
+				took_echo(w, buf, (size_t)n);
 			buf += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			return -errno;
-		}
-		if (stop_signal)
-			return -EINTR;
-		if (now_ns() > deadline)
-			return -ETIMEDOUT;
-	}
-	return 0;
-}
-
-/* Read LEN bytes of echo into BUF and check them; -errno, or 0. */
-static int recv_all(struct worker *w, int fd, uint8_t *buf, size_t len,
-		    uint64_t deadline)
-{
-	ssize_t n;
-
-	while (len) {
-		n = recv(fd, buf, len, 0);
-		if (n > 0) {
-			took_echo(w, buf, (size_t)n);
 			len -= (size_t)n;
 		} else if (n == 0) {
 			return -ENODATA;
@@ -215,13 +199,13 @@ void ping_pong(struct worker *w, int fd)
 		if (!c->zeros)
 			pattern_fill(out, w->bytes, size);
 		t0 = now_ns();
-		err = send_all(fd, out, size, t0 + DRAIN_NS);
+		err = xfer_all(w, fd, out, size, true, t0 + DRAIN_NS);
 		if (err) {
 			fail(w, "send", -err);
 			break;
 		}
 		w->bytes += size;
-		err = recv_all(w, fd, in, size, t0 + DRAIN_NS);
+		err = xfer_all(w, fd, in, size, false, t0 + DRAIN_NS);
 		if (err) {
 			fail(w, "echo", -err);
 			break;
@@ -230,7 +214,7 @@ void ping_pong(struct worker *w, int fd)
 	}
 	if (!w->err && !stop_signal) {
 		shutdown(fd, SHUT_WR);
-		err = recv_all(w, fd, in, 1, now_ns() + DRAIN_NS);
+		err = xfer_all(w, fd, in, 1, false, now_ns() + DRAIN_NS);
 		w->drained = err == -ENODATA;
 		if (!w->drained)
 			fail(w, "echo", err ? -err : EPROTO);

@@ -5,34 +5,19 @@
  * checks, registration (the zcrx instance, then the area as fixed
  * buffers), serving, teardown.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 
-#include "check.h"
 #include "echo.h"
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	static struct echo echo = { .s = { .lfd = -1, .dmabuf_fd = -1 } };
 	struct echo *e = &echo;
 	struct sink *s = &e->s;
-	int status = EXIT_SETUP, err;
+	int status;
 	size_t i;
 
-	parse_options(&s->cfg, argc, argv);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	check_quiet = s->cfg.quiet;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	sink_start(s, argc, argv);
 	/* -B is the window; every RECV_ZC request has a read limit. */
 	e->window = s->cfg.budget ? s->cfg.budget : WINDOW_DEFAULT;
 	s->cfg.budget = e->window;
@@ -40,23 +25,12 @@ int main(int argc, char **argv)
 	if (e->chain_max > CHAIN_MAX)
 		e->chain_max = CHAIN_MAX;
 
-	err = nic_open(&s->nic, s->cfg.nodev ? NULL : s->cfg.ifname);
-	if (err) {
-		errno = -err;
-		perror(PROG ": socket for ethtool");
-		return EXIT_SETUP;
-	}
-	size_zcrx(s);
-	if (setup_socket(s) || setup_ring(s))
-		goto out;
-	if (!run_checks(s))
-		goto out;
-	if (setup_zcrx(s) || register_area(e))
-		goto out;
-	status = echo_serve(e);
-out:
+	status = sink_setup(s);
+	if (!status && register_area(e))
+		status = EXIT_SETUP;
+	if (!status)
+		status = echo_serve(e);
 	sink_teardown(s);
-	nic_close(&s->nic);
 	for (i = 0; i < e->nr_ec; i++)
 		free_echo_conn(e->ec[i]);
 	free(e->ec);

@@ -5,15 +5,9 @@
  * totals, both ways, with the bytes copied each way.
  */
 #include <inttypes.h>
-#include <string.h>
 
 #include "common.h"
 #include "echo.h"
-
-static const char *end_name(enum conn_end e)
-{
-	return e == END_EOF ? "eof" : e == END_ERROR ? "error" : "interrupted";
-}
 
 void print_echo_ready(struct echo *e)
 {
@@ -57,38 +51,18 @@ void print_conn(struct sink *s, const struct conn *cn, enum conn_end end)
 		       ",\"cqes\":%" PRIu64 ",\"sends\":%" PRIu64 ",\"notifs\":%" PRIu64
 		       ",\"tx_copy_bytes\":%" PRIu64 ",\"stalls\":%" PRIu64
 		       ",\"max_held\":%" PRIu64 ",\"seconds\":%.6f,\"gbps\":%.3f"
-		       ",\"rearms\":%" PRIu64 ",\"end\":\"%s\",\"error\":",
+		       ",\"rearms\":%" PRIu64,
 		       cn->bytes, ec->sent_pos, cn->cqes, ec->sends_done,
 		       ec->notifs, ec->tx_copied, ec->stalls, ec->max_held,
-		       ns / 1e9, gbit_per_s(cn->bytes, ns), cn->rearms,
-		       end_name(end));
-		if (cn->err)
-			json_str(stdout, strerror(-cn->err));
-		else
-			printf("null");
-		if (c->verify)
-			printf(",\"verify\":\"%s\",\"bad_bytes\":%" PRIu64
-			       ",\"first_bad\":%" PRId64 "}\n",
-			       cn->bad ? "fail" : "ok", cn->bad, cn->first_bad);
-		else
-			printf(",\"verify\":\"off\"}\n");
+		       ns / 1e9, gbit_per_s(cn->bytes, ns), cn->rearms);
+		print_conn_end(s, cn, end);
 		return;
 	}
 	printf("conn %" PRIu64 " %s: %" PRIu64 " bytes in, %" PRIu64 " out in %.3f s, %.2f Gbit/s, %" PRIu64 " cqes, %" PRIu64 " sends, copied out %" PRIu64 ", %" PRIu64 " stalls",
 	       cn->id, cn->peer, cn->bytes, ec->sent_pos, ns / 1e9,
 	       gbit_per_s(cn->bytes, ns), cn->cqes, ec->sends_done,
 	       ec->tx_copied, ec->stalls);
-	if (c->verify) {
-		if (cn->bad)
-			printf(", verify FAILED: %" PRIu64 " bad bytes, first at offset %" PRId64,
-			       cn->bad, cn->first_bad);
-		else
-			printf(", verify ok");
-	}
-	if (end == END_ERROR)
-		printf(", error: %s\n", strerror(-cn->err));
-	else
-		printf(", %s\n", end_name(end));
+	print_conn_end(s, cn, end);
 }
 
 void print_echo_totals(struct echo *e)
@@ -100,9 +74,6 @@ void print_echo_totals(struct echo *e)
 	uint64_t ns = t->t_first ? last - t->t_first : 0;
 	int64_t copied = zcrx_copy_bytes(s);
 	uint64_t zc = copied < 0 ? t->bytes : t->bytes - (uint64_t)copied;
-	double user, sys;
-
-	cpu_seconds(s, &user, &sys);
 	if (c->json) {
 		printf("{\"event\":\"total\",\"conns\":%" PRIu64 ",\"bytes_in\":%" PRIu64
 		       ",\"bytes_out\":%" PRIu64 ",\"rx_zc_bytes\":%" PRIu64
@@ -114,19 +85,11 @@ void print_echo_totals(struct echo *e)
 		printf(",\"tx_zc_bytes\":%" PRIu64 ",\"tx_copy_bytes\":%" PRIu64
 		       ",\"cqes\":%" PRIu64 ",\"sends\":%" PRIu64 ",\"notifs\":%" PRIu64
 		       ",\"broken_chains\":%" PRIu64 ",\"stalls\":%" PRIu64
-		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"rearms\":%" PRIu64
-		       ",\"errors\":%" PRIu64 ",\"starved\":%" PRIu64
-		       ",\"area_kind\":\"%s\",\"rx_buf_len\":%u"
-		       ",\"cpu_user\":%.3f,\"cpu_sys\":%.3f",
+		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"rearms\":%" PRIu64,
 		       e->tx_bytes - e->tx_copied, e->tx_copied, t->cqes, e->sends,
 		       e->notifs, e->broken, e->stalls, ns / 1e9,
-		       gbit_per_s(t->bytes, ns), t->rearms, t->errors, s->starved,
-		       area_kind(s), s->buf_len, user, sys);
-		if (c->verify)
-			printf(",\"verify\":\"%s\",\"verify_failed\":%" PRIu64 "}\n",
-			       t->verify_failed ? "fail" : "ok", t->verify_failed);
-		else
-			printf(",\"verify\":\"off\"}\n");
+		       gbit_per_s(t->bytes, ns), t->rearms);
+		print_totals_end(s);
 		return;
 	}
 	printf("total: %" PRIu64 " conns, %" PRIu64 " bytes in, %" PRIu64 " out in %.3f s, %.2f Gbit/s each way; received zero-copy %" PRIu64 ", copied ",
@@ -136,12 +99,8 @@ void print_echo_totals(struct echo *e)
 		printf("n/a");
 	else
 		printf("%" PRId64, copied);
-	printf("; sent zero-copy %" PRIu64 ", copied %" PRIu64 "; %" PRIu64 " cqes, %" PRIu64 " sends, %" PRIu64 " stalls; %" PRIu64 " errors",
+	printf("; sent zero-copy %" PRIu64 ", copied %" PRIu64 "; %" PRIu64 " cqes, %" PRIu64 " sends, %" PRIu64 " stalls",
 	       e->tx_bytes - e->tx_copied, e->tx_copied, t->cqes, e->sends,
-	       e->stalls, t->errors);
-	if (s->starved)
-		printf(", %" PRIu64 " buffer starvation warnings", s->starved);
-	if (c->verify)
-		printf(", %" PRIu64 " failed verify", t->verify_failed);
-	printf("; cpu %.2f s user, %.2f s sys\n", user, sys);
+	       e->stalls);
+	print_totals_end(s);
 }

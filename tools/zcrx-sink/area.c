@@ -464,4 +464,5 @@ void sink_teardown(struct sink *s)
 		close(s->dmabuf_fd);
 	free(s->held);
 	free(s->conns);
+	nic_close(&s->nic);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcrx-sink: the serving loop around the completions, shared with
- * zcrx-echo: SQEs, fatal errors, one pass of submit, wait and handle with
+ * zcrx-sink: the program around the completions, shared with zcrx-echo:
+ * the start (options, signals) and setup up to registration; SQEs, fatal
+ * errors, one pass of submit, wait and handle with
  * the refill ring committed, the start, the interval tick, cancelling;
  * and what any RECV_ZC completion means: counting its data, starving,
  * a copy a dma-buf area refused.
@@ -11,10 +12,47 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "check.h"
 #include "common.h"
 #include "sink.h"
 
 volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* The command line, line-buffered output, the stop signals. */
+void sink_start(struct sink *s, int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	parse_options(&s->cfg, argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	check_quiet = s->cfg.quiet;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Everything up to a registered instance: sizes, the listening socket,
+ * the ring, the checks, the area and the registration. 0, or EXIT_SETUP.
+ */
+int sink_setup(struct sink *s)
+{
+	int err = nic_open(&s->nic, s->cfg.nodev ? NULL : s->cfg.ifname);
+
+	if (err) {
+		fprintf(stderr, PROG ": socket for ethtool: %s\n", strerror(-err));
+		return EXIT_SETUP;
+	}
+	size_zcrx(s);
+	if (setup_socket(s) || setup_ring(s) || !run_checks(s) || setup_zcrx(s))
+		return EXIT_SETUP;
+	return 0;
+}
 
 struct io_uring_sqe *get_sqe(struct sink *s)
 {

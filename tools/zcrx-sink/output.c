@@ -10,11 +10,6 @@
 #include "common.h"
 #include "sink.h"
 
-static const char *end_name(enum conn_end e)
-{
-	return e == END_EOF ? "eof" : e == END_ERROR ? "error" : "interrupted";
-}
-
 void print_conn(struct sink *s, const struct conn *cn, enum conn_end e)
 {
 	const struct config *c = &s->cfg;
@@ -26,36 +21,16 @@ void print_conn(struct sink *s, const struct conn *cn, enum conn_end e)
 		printf("{\"event\":\"conn\",\"id\":%" PRIu64 ",\"peer\":", cn->id);
 		json_str(stdout, cn->peer);
 		printf(",\"bytes\":%" PRIu64 ",\"cqes\":%" PRIu64
-		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"rearms\":%" PRIu64
-		       ",\"end\":\"%s\",\"error\":",
+		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"rearms\":%" PRIu64,
 		       cn->bytes, cn->cqes, ns / 1e9, gbit_per_s(cn->bytes, ns),
-		       cn->rearms, end_name(e));
-		if (cn->err)
-			json_str(stdout, strerror(-cn->err));
-		else
-			printf("null");
-		if (c->verify)
-			printf(",\"verify\":\"%s\",\"bad_bytes\":%" PRIu64
-			       ",\"first_bad\":%" PRId64 "}\n",
-			       cn->bad ? "fail" : "ok", cn->bad, cn->first_bad);
-		else
-			printf(",\"verify\":\"off\"}\n");
+		       cn->rearms);
+		print_conn_end(s, cn, e);
 		return;
 	}
 	printf("conn %" PRIu64 " %s: %" PRIu64 " bytes in %.3f s, %.2f Gbit/s, %" PRIu64 " cqes",
 	       cn->id, cn->peer, cn->bytes, ns / 1e9, gbit_per_s(cn->bytes, ns),
 	       cn->cqes);
-	if (c->verify) {
-		if (cn->bad)
-			printf(", verify FAILED: %" PRIu64 " bad bytes, first at offset %" PRId64,
-			       cn->bad, cn->first_bad);
-		else
-			printf(", verify ok");
-	}
-	if (e == END_ERROR)
-		printf(", error: %s\n", strerror(-cn->err));
-	else
-		printf(", %s\n", end_name(e));
+	print_conn_end(s, cn, e);
 }
 
 void print_totals(struct sink *s)
@@ -65,9 +40,6 @@ void print_totals(struct sink *s)
 	uint64_t ns = t->t_last - t->t_first;
 	int64_t copied = zcrx_copy_bytes(s);
 	uint64_t zc = copied < 0 ? t->bytes : t->bytes - (uint64_t)copied;
-	double user, sys;
-
-	cpu_seconds(s, &user, &sys);
 
 	if (c->json) {
 		printf("{\"event\":\"total\",\"conns\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -78,17 +50,10 @@ void print_totals(struct sink *s)
 		else
 			printf("%" PRId64, copied);
 		printf(",\"cqes\":%" PRIu64 ",\"cqes_per_mib\":%.2f,\"seconds\":%.6f"
-		       ",\"gbps\":%.3f,\"rearms\":%" PRIu64 ",\"errors\":%" PRIu64
-		       ",\"starved\":%" PRIu64 ",\"area_kind\":\"%s\",\"rx_buf_len\":%u"
-		       ",\"cpu_user\":%.3f,\"cpu_sys\":%.3f",
+		       ",\"gbps\":%.3f,\"rearms\":%" PRIu64,
 		       t->cqes, cqes_per_mib(t->cqes, t->bytes), ns / 1e9,
-		       gbit_per_s(t->bytes, ns), t->rearms, t->errors, s->starved,
-		       area_kind(s), s->buf_len, user, sys);
-		if (c->verify)
-			printf(",\"verify\":\"%s\",\"verify_failed\":%" PRIu64 "}\n",
-			       t->verify_failed ? "fail" : "ok", t->verify_failed);
-		else
-			printf(",\"verify\":\"off\"}\n");
+		       gbit_per_s(t->bytes, ns), t->rearms);
+		print_totals_end(s);
 		return;
 	}
 	printf("total: %" PRIu64 " conns, %" PRIu64 " bytes in %.3f s, %.2f Gbit/s, %" PRIu64 " cqes (%.1f per MiB); zero-copy %" PRIu64 ", copied ",
@@ -98,10 +63,5 @@ void print_totals(struct sink *s)
 		printf("n/a");
 	else
 		printf("%" PRId64, copied);
-	printf("; %" PRIu64 " errors", t->errors);
-	if (s->starved)
-		printf(", %" PRIu64 " buffer starvation warnings", s->starved);
-	if (c->verify)
-		printf(", %" PRIu64 " failed verify", t->verify_failed);
-	printf("; cpu %.2f s user, %.2f s sys\n", user, sys);
+	print_totals_end(s);
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcrx-sink: what the sink and zcrx-echo report alike: the listening line,
- * interval lines, and the numbers that come from the kernel or the clock
- * rather than from counting completions (copied bytes, CPU time).
+ * interval lines, how a connection ended, and the numbers that come from
+ * the kernel or the clock rather than from counting completions (copied
+ * bytes, CPU time).
  */
 #include <inttypes.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -119,4 +121,76 @@ void print_interval(struct sink *s, uint64_t now)
 	}
 	s->tick_bytes = s->tot.bytes;
 	s->t_tick = now;
+}
+
+static const char *end_name(enum conn_end e)
+{
+	return e == END_EOF ? "eof" : e == END_ERROR ? "error" : "interrupted";
+}
+
+/*
+ * The end of a connection line, with the newline: how it ended and, with
+ * -v, what the check found. JSON: the end, error and verify fields.
+ */
+void print_conn_end(const struct sink *s, const struct conn *cn,
+		    enum conn_end e)
+{
+	const struct config *c = &s->cfg;
+
+	if (c->json) {
+		printf(",\"end\":\"%s\",\"error\":", end_name(e));
+		if (cn->err)
+			json_str(stdout, strerror(-cn->err));
+		else
+			printf("null");
+		if (c->verify)
+			printf(",\"verify\":\"%s\",\"bad_bytes\":%" PRIu64
+			       ",\"first_bad\":%" PRId64 "}\n",
+			       cn->bad ? "fail" : "ok", cn->bad, cn->first_bad);
+		else
+			printf(",\"verify\":\"off\"}\n");
+		return;
+	}
+	if (c->verify) {
+		if (cn->bad)
+			printf(", verify FAILED: %" PRIu64 " bad bytes, first at offset %" PRId64,
+			       cn->bad, cn->first_bad);
+		else
+			printf(", verify ok");
+	}
+	if (e == END_ERROR)
+		printf(", error: %s\n", strerror(-cn->err));
+	else
+		printf(", %s\n", end_name(e));
+}
+
+/*
+ * The end of the total line, with the newline: errors, starvation, the
+ * check, the CPU time. JSON: those fields and the area's kind and buffer.
+ */
+void print_totals_end(const struct sink *s)
+{
+	const struct config *c = &s->cfg;
+	const struct totals *t = &s->tot;
+	double user, sys;
+
+	cpu_seconds(s, &user, &sys);
+	if (c->json) {
+		printf(",\"errors\":%" PRIu64 ",\"starved\":%" PRIu64
+		       ",\"area_kind\":\"%s\",\"rx_buf_len\":%u"
+		       ",\"cpu_user\":%.3f,\"cpu_sys\":%.3f",
+		       t->errors, s->starved, area_kind(s), s->buf_len, user, sys);
+		if (c->verify)
+			printf(",\"verify\":\"%s\",\"verify_failed\":%" PRIu64 "}\n",
+			       t->verify_failed ? "fail" : "ok", t->verify_failed);
+		else
+			printf(",\"verify\":\"off\"}\n");
+		return;
+	}
+	printf("; %" PRIu64 " errors", t->errors);
+	if (s->starved)
+		printf(", %" PRIu64 " buffer starvation warnings", s->starved);
+	if (c->verify)
+		printf(", %" PRIu64 " failed verify", t->verify_failed);
+	printf("; cpu %.2f s user, %.2f s sys\n", user, sys);
 }

@@ -23,8 +23,8 @@
  *              events while serving
  *   conn.c     the listening socket, accepting and closing connections
  *   serve.c    the receive loop: RECV_ZC requests and their completions
- *   loop.c     around them: one pass of submit, wait and handle, the
- *              start, the interval tick, cancelling (shared with zcrx-echo)
+ *   loop.c     around them: start and setup, one pass of submit, wait and
+ *              handle, the interval tick, cancelling (shared with zcrx-echo)
  *   verify.c   what arrived: inside the area, and the stream pattern
  *   output.c   connection and total lines, text or JSON
  *   report.c   the listening and interval lines, copied bytes (the
@@ -203,6 +203,8 @@ void arm_recv(struct sink *s, size_t slot);
 int serve(struct sink *s);
 
 /* loop.c */
+void sink_start(struct sink *s, int argc, char **argv);
+int sink_setup(struct sink *s);
 typedef void (*cqe_handler)(struct sink *s, const struct io_uring_cqe *cqe);
 
 struct io_uring_sqe *get_sqe(struct sink *s);
@@ -229,6 +231,9 @@ void print_totals(struct sink *s);
 /* report.c */
 void print_ready(struct sink *s);
 void print_interval(struct sink *s, uint64_t now);
+void print_conn_end(const struct sink *s, const struct conn *cn,
+		    enum conn_end e);
+void print_totals_end(const struct sink *s);
 int64_t zcrx_copy_bytes(const struct sink *s);
 const char *area_kind(const struct sink *s);
 void cpu_seconds(const struct sink *s, double *user, double *sys);
