@@ -121,9 +121,16 @@ static void on_recv(struct echo *e, size_t slot, const struct io_uring_cqe *cqe)
 	struct echo_conn *ec = e->ec[slot];
 
 	if (cqe->res > 0) {
+		uint64_t off = io_uring_zcrx_cqe(cqe)->off & ~IORING_ZCRX_AREA_MASK;
+
+		/* Says so and fails the connection if outside the area. */
 		verify_data(s, cn, cqe);
-		/* A CQE outside the area (cn->err) is neither sent nor returned. */
-		if (!cn->err) {
+		/*
+		 * What is inside is ours to return, even on a connection that
+		 * failed; what is outside is neither sent nor returned.
+		 */
+		if (off <= s->area_size &&
+		    (uint32_t)cqe->res <= s->area_size - off) {
 			add_piece(e, ec, cqe);
 			count_data(s, cn, (uint32_t)cqe->res);
 			if (held_bytes(s, slot, ec) > ec->max_held)
