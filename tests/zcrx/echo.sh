@@ -37,8 +37,8 @@ echo_start() {
 	local out=$zc_tmp/$1 port=$2
 
 	shift 2
-	in_b "$ECHO" -i "$LN_DEV_B" -q $ZC_QUEUE -p "$port" -j -v "$@" \
-		> "$out" 2> "$out.err" &
+	ip netns exec "$LN_NS_B" "$ECHO" -i "$LN_DEV_B" -q $ZC_QUEUE \
+		-p "$port" -j -v "$@" > "$out" 2> "$out.err" &
 	echo_pid=$!
 	ln_wait 30 grep -q '"listening"' "$out"
 }
@@ -175,7 +175,8 @@ ktap_result $rc "a client that stops reading for 8 s: the server holds at most i
 # 4. SIGKILL mid-stream, then a new server on the same queue.
 rc=0
 echo_start killed $ZC_PORT || rc=1
-in_a "$SEND" -e -4 -p $ZC_PORT -t 600 "$LN_ADDR4_B" > "$zc_tmp/killed.send" 2>&1 &
+ip netns exec "$LN_NS_A" "$SEND" -e -4 -p $ZC_PORT -t 600 "$LN_ADDR4_B" \
+	> "$zc_tmp/killed.send" 2>&1 &
 client=$!
 ln_wait 30 zc_flowing "$echo_pid" || rc=1
 kill -9 "$echo_pid"
