@@ -39,13 +39,14 @@ server() {
 	ln_wait 20 grep -q listening "$out"
 }
 
-# check KIND: the zcrx server copied nothing either way
+# check KIND: the kernel copied nothing into zcrx-echo's area (what it
+# copied on the way out, loopnic's software checksum, is in the table)
 check() {
 	[ "$1" = zcrx ] || return 0
 	python3 -c '
 import json, sys
 t = [json.loads(l) for l in open(sys.argv[1]) if "\"total\"" in l][0]
-assert t["rx_copy_bytes"] == 0 and t["tx_copy_bytes"] == 0, t
+assert t["rx_copy_bytes"] == 0, t
 ' "$out"
 }
 

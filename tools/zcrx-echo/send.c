@@ -129,22 +129,29 @@ static void give_back(struct echo *e, const struct piece *p)
  * (below sent_pos) that lie before every send still waiting for its
  * result or notification. ALL: the connection is over, nothing more
  * will be sent, so unsent pieces go back too. Returns the bytes returned.
+ *
+ * They go into the refill ring last first. The page pool takes refill
+ * entries in ring order into its cache and hands them out from the
+ * cache's end, so buffers returned in stream order would come back in
+ * reverse, and the next data would land in the area backwards. Returned
+ * backwards, consecutive buffers come back in order, data lands in runs
+ * that are contiguous in the area, and one send covers a whole run.
  */
 uint64_t return_pieces(struct echo *e, struct echo_conn *ec, bool all)
 {
 	uint64_t limit = all ? UINT64_MAX : ec->sent_pos, n = 0;
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < ec->nr_sends; i++)
 		if (ec->sends[i].start < limit)
 			limit = ec->sends[i].start;
-	while (ec->head < ec->end &&
-	       ec->ret_pos + ec->pieces[ec->head].len <= limit) {
-		give_back(e, &ec->pieces[ec->head]);
-		ec->ret_pos += ec->pieces[ec->head].len;
-		n += ec->pieces[ec->head].len;
-		ec->head++;
-	}
+	for (k = ec->head; k < ec->end &&
+	     ec->ret_pos + n + ec->pieces[k].len <= limit; k++)
+		n += ec->pieces[k].len;
+	for (i = k; i > ec->head; i--)
+		give_back(e, &ec->pieces[i - 1]);
+	ec->ret_pos += n;
+	ec->head = k;
 	if (ec->issue < ec->head) {
 		ec->issue = ec->head;
 		ec->issue_in = 0;
