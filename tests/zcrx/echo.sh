@@ -17,9 +17,8 @@
 #  2. IPv6, 16 connections sharing the queue, 256 MiB each way in all:
 #     the same;
 #  3. a client that stops reading for 8 s (30 on the debug kernel), then
-#     reads on: the server
-#     holds at most its window and stops reading, sleeps (almost no CPU
-#     while nothing moves), loses nothing;
+#     reads on: the server holds at most its window and stops reading,
+#     sleeps (almost no CPU while nothing moves), loses nothing;
 #  4. the server SIGKILLed mid-stream, and a new one on the same queue
 #     echoes a whole stream again, zero-copy;
 #  5. a flow on a queue without zero copy (RSS to queue 0): every byte
@@ -133,9 +132,8 @@ echo_run v6 "$LN_ADDR6_B" 16 $((bytes / 16)) -A 128M
 ktap_result $? "IPv6, 16 connections on one queue: $((bytes / MiB)) MiB each way, verified, nothing copied in, every send notified ($(total v6 seconds) s)"
 
 # 3. A 1 MiB window, a client that stops reading for 8 s (30 s on the
-# debug kernel) after 4 MiB
-# came back. The stream is longer than what the sockets in between can
-# hold, so the server must stop reading; its instance then takes no byte
+# debug kernel) after 4 MiB came back. The stream is longer than what
+# the sockets in between can hold, so the server must stop reading; its instance then takes no byte
 # (settled), and over one second of that it may use almost no CPU. Not
 # scaled: less would not fill the way back.
 pbytes=$((48 * MiB))
