@@ -22,7 +22,10 @@
 #  4. the server SIGKILLed mid-stream, and a new one on the same queue
 #     echoes a whole stream again, zero-copy;
 #  5. a flow on a queue without zero copy (RSS to queue 0): every byte
-#     copied into the area, still echoed right.
+#     copied into the area, still echoed right;
+#  6. SIGINT while a client does not read: the server aborts that
+#     connection (its sends would never be notified), returns every
+#     buffer and exits 0 at once.
 # Volumes are a quarter on the debug kernel (ktap_scale). After each
 # server, the provider is gone from the queue.
 source "$(dirname "$0")/../lib/zcrx.sh"
@@ -31,7 +34,7 @@ ECHO=$LN_TOP/build/tools/zcrx-echo
 SEND=$LN_TOP/build/tools/zcrx-send
 MiB=$((1 << 20))
 
-ktap_plan 5
+ktap_plan 6
 zc_setup
 [ -x "$ECHO" ] && [ -x "$SEND" ] || { ktap_info "no $ECHO or $SEND"; exit 1; }
 
@@ -217,4 +220,24 @@ expect copy verify ok || rc=1
 zc_check_gone || rc=1
 [ $rc -eq 0 ] || show copy
 ktap_result $rc "a flow on a queue without zero copy: $((cbytes / MiB)) MiB copied into the area, echoed right from it"
+
+# 6. The server stopped while its sends wait on a client that does not read.
+rc=0
+echo_start sigint $ZC_PORT -B 1M || rc=1
+ip netns exec "$LN_NS_A" "$SEND" -e -4 -j -p $ZC_PORT -b $pbytes -P 4M:600 \
+	"$LN_ADDR4_B" > "$zc_tmp/sigint.send" 2>&1 &
+client=$!
+rx_last=-1
+ln_wait 60 settled "$echo_pid" || rc=1
+t0=$SECONDS
+kill -INT "$echo_pid"
+zc_reap "$echo_pid" 20 || rc=1
+ktap_info "the server exited $((SECONDS - t0)) s after SIGINT"
+[ "$(jget "$zc_tmp/sigint" conn end)" = interrupted ] || rc=1
+expect sigint notifs "$(total sigint sends)" || rc=1
+grep -q "did not end" "$zc_tmp/sigint.err" && rc=1
+zc_reap "$client" 30	# its echo broke off
+zc_check_gone || rc=1
+[ $rc -eq 0 ] || show sigint
+ktap_result $rc "SIGINT with a client that does not read: the stalled connection aborted, every send notified, exit 0 in $((SECONDS - t0)) s"
 ktap_finish
