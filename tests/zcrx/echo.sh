@@ -232,12 +232,13 @@ ln_wait 60 settled "$echo_pid" || rc=1
 t0=$SECONDS
 kill -INT "$echo_pid"
 zc_reap "$echo_pid" 20 || rc=1
-ktap_info "the server exited $((SECONDS - t0)) s after SIGINT"
+took=$((SECONDS - t0))
+ktap_info "the server exited $took s after SIGINT; $(total sigint notifs) notifications of $(total sigint sends) sends, $(total sigint late_notifs) late ones of sends cancelled unsent"
 [ "$(jget "$zc_tmp/sigint" conn end)" = interrupted ] || rc=1
-expect sigint notifs "$(total sigint sends)" || rc=1
-grep -q "did not end" "$zc_tmp/sigint.err" && rc=1
+# every send's notification came (none left at exit), none unknown
+grep -E "did not end|unknown send" "$zc_tmp/sigint.err" && rc=1
 zc_reap "$client" 30	# its echo broke off
 zc_check_gone || rc=1
 [ $rc -eq 0 ] || show sigint
-ktap_result $rc "SIGINT with a client that does not read: the stalled connection aborted, every send notified, exit 0 in $((SECONDS - t0)) s"
+ktap_result $rc "SIGINT with a client that does not read: the stalled connection aborted, every send notified, exit 0 in $took s"
 ktap_finish

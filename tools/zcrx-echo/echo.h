@@ -86,7 +86,6 @@ struct echo_conn {
 
 	struct send *sends;
 	size_t nr_sends, sends_cap;
-	uint32_t next_seq;
 	unsigned int chain;		/* sends of the chain without result */
 	bool broken;			/* a send of the chain fell short */
 
@@ -111,10 +110,14 @@ struct echo {
 	unsigned int chain_max;
 	unsigned int nr_fixed;		/* fixed buffers over the area */
 	unsigned int sends_inflight;	/* results and notifications to come */
+	uint32_t next_seq;		/* of sends, over all connections: a
+					 * late notification never matches a
+					 * send of the slot's next connection */
 	uint64_t t_retry;		/* earliest retry of any connection */
 
 	/* totals beside s.tot (which counts what was received) */
 	uint64_t tx_bytes, tx_copied, sends, notifs, stalls, broken;
+	uint64_t late_notifs;		/* of sends that sent nothing */
 	uint64_t t_first_tx, t_last_tx;
 };
 

@@ -84,10 +84,10 @@ void print_echo_totals(struct echo *e)
 			printf("%" PRId64, copied);
 		printf(",\"tx_zc_bytes\":%" PRIu64 ",\"tx_copy_bytes\":%" PRIu64
 		       ",\"cqes\":%" PRIu64 ",\"sends\":%" PRIu64 ",\"notifs\":%" PRIu64
-		       ",\"broken_chains\":%" PRIu64 ",\"stalls\":%" PRIu64
+		       ",\"late_notifs\":%" PRIu64 ",\"broken_chains\":%" PRIu64 ",\"stalls\":%" PRIu64
 		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"rearms\":%" PRIu64,
 		       e->tx_bytes - e->tx_copied, e->tx_copied, t->cqes, e->sends,
-		       e->notifs, e->broken, e->stalls, ns / 1e9,
+		       e->notifs, e->late_notifs, e->broken, e->stalls, ns / 1e9,
 		       gbit_per_s(t->bytes, ns), t->rearms);
 		print_totals_end(s);
 		return;
