@@ -51,10 +51,13 @@ server() {
 }
 
 # served KIND: the server's total, checked (the kernel copied nothing
-# into zcrx-echo's area); "BYTES_PER_SEND TX_COPIED_PERCENT" for zcrx-echo
+# into zcrx-echo's area); "BYTES_PER_SEND TX_COPIED_PERCENT" for zcrx-echo.
+# Its instance is gone before the next server, and with it the pins on
+# the area's huge pages.
 served() {
 	wait $server || { cat "$out" >&2; return 1; }
 	[ "$1" = plain ] && return 0
+	zc_check_gone > /dev/null || return 1
 	python3 -c '
 import json, sys
 t = [json.loads(l) for l in open(sys.argv[1]) if "\"total\"" in l][0]
@@ -97,7 +100,7 @@ median() {
 }
 
 kinds="zcrx plain"
-if zc_hugepages 40 > /dev/null; then
+if zc_hugepages 34 > /dev/null; then
 	kinds="zcrx zcrx64k plain"
 else
 	echo "no 2 MiB huge pages: zcrx-echo with 64 KiB buffers left out"
@@ -106,9 +109,9 @@ declare -A rates p50 p99 per_send copied
 for run in $(seq "$RUNS"); do
 	line="run $run:"
 	for k in $kinds; do
-		r=$(rate "$k") && [ -n "$r" ] || { echo "$k stream, run $run, failed"; exit 1; }
+		r=$(rate "$k") && [ -n "$r" ] || { echo "$k stream, run $run, failed"; cat "$out"; exit 1; }
 		[ "$k" = plain ] || read -r b c < "$out.sends"
-		l=$(pingpong "$k") && [ -n "$l" ] || { echo "$k ping-pong, run $run, failed"; exit 1; }
+		l=$(pingpong "$k") && [ -n "$l" ] || { echo "$k ping-pong, run $run, failed"; cat "$out" "$out.send"; exit 1; }
 		rates[$k]+=" $r" p50[$k]+=" ${l% *}" p99[$k]+=" ${l#* }"
 		[ "$k" = plain ] || per_send[$k]+=" $b" copied[$k]+=" $c"
 		line+=" $k $r MB/s, rtt p50/p99 ${l/ //} us;"
