@@ -100,7 +100,7 @@ median() {
 }
 
 kinds="zcrx plain"
-if zc_hugepages 34 > /dev/null; then
+if zc_hugepages 40 > /dev/null; then
 	kinds="zcrx zcrx64k plain"
 else
 	echo "no 2 MiB huge pages: zcrx-echo with 64 KiB buffers left out"
