@@ -77,6 +77,9 @@ userspace: headers
 		KHDR=$(call kbuild_dir,release)/usr/include \
 		KSFT=$(abspath $(TREE))/tools/testing/selftests \
 		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
+	+@$(MAKE) -s -C tools O=$(abspath $(BUILD)/tools) \
+		KHDR=$(call kbuild_dir,release)/usr/include \
+		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
 	+@$(MAKE) -s -C examples O=$(abspath $(BUILD)/examples) \
 		KHDR=$(call kbuild_dir,release)/usr/include \
 		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
@@ -135,7 +138,7 @@ reset-tree:
 
 clean:
 	rm -rf $(BUILD)/kbuild-* $(BUILD)/tests $(BUILD)/liburing $(BUILD)/vm \
-		$(BUILD)/check $(BUILD)/examples
+		$(BUILD)/check $(BUILD)/examples $(BUILD)/tools
 
 distclean:
 	rm -rf $(BUILD)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Rx buffer sizes: one TCP stream from pstream's sender into
-# examples/zcrx-sink with rx_buf_len 4 KiB, 16 KiB, 32 KiB and 64 KiB, at
+# tools/zcrx-sink with rx_buf_len 4 KiB, 16 KiB, 32 KiB and 64 KiB, at
 # MTU 1500 and 9000 (set on both loopnic ports), on the setup of
 # zcrx_vs_recv.sh: the stream steered to queue 1, header split on, the
 # sink checking every byte. Each round runs every size at every MTU in
@@ -18,7 +18,7 @@
 # exists, it replaces this throughput-only method here.
 source "$(dirname "$0")/../tests/lib/loopnic.sh"
 
-SINK=$LN_TOP/build/examples/zcrx-sink
+SINK=$LN_TOP/build/tools/zcrx-sink
 BYTES=${BYTES:-$((128 << 20))}
 RUNS=${RUNS:-3}
 SIZES="4 16 32 64"		# KiB

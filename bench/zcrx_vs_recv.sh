@@ -1,6 +1,6 @@
 #!/bin/bash
 # Zero-copy receive against plain recv() on the same loopnic setup: one
-# TCP stream from pstream's sender into examples/zcrx-sink (RECV_ZC on the
+# TCP stream from pstream's sender into tools/zcrx-sink (RECV_ZC on the
 # steered queue) and into pstream's recv() sink, runs alternating, both
 # sinks checking every byte. Runs in the VM:
 #   make bench
@@ -8,7 +8,7 @@
 # copy is worth on this emulated path, not what a NIC would do.
 source "$(dirname "$0")/../tests/lib/loopnic.sh"
 
-SINK=$LN_TOP/build/examples/zcrx-sink
+SINK=$LN_TOP/build/tools/zcrx-sink
 BYTES=${BYTES:-$((256 << 20))}
 RUNS=${RUNS:-3}
 PORT=9000

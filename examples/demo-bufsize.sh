@@ -10,8 +10,8 @@
 #   examples/demo-bufsize.sh
 source "$(dirname "$0")/../tests/lib/loopnic.sh"
 
-SINK=$LN_TOP/build/examples/zcrx-sink
-SEND=$LN_TOP/build/examples/zcrx-send
+SINK=$LN_TOP/build/tools/zcrx-sink
+SEND=$LN_TOP/build/tools/zcrx-send
 PORT=9000
 MTU=9000
 AREA_MB=32

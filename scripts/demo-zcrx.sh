@@ -1,12 +1,12 @@
 #!/bin/bash
 # make run, second part: zero-copy receive on a loopnic pair, set up the
 # way a user sets up a physical NIC (tcp-data-split on, an ntuple rule for
-# the port), 256 MiB streamed into examples/zcrx-sink, then the same
+# the port), 256 MiB streamed into tools/zcrx-sink, then the same
 # streams into a plain recv() sink (pstream) for comparison.
 source "$(dirname "$0")/../tests/lib/loopnic.sh"
 
-SINK=$LN_TOP/build/examples/zcrx-sink
-SEND=$LN_TOP/build/examples/zcrx-send
+SINK=$LN_TOP/build/tools/zcrx-sink
+SEND=$LN_TOP/build/tools/zcrx-send
 PORT=9000
 BYTES=128M
 

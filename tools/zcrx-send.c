@@ -7,6 +7,10 @@
  * check), a byte count or a duration per connection. Then it closes its
  * side and waits until the receiver has closed too, so the time and rate
  * it prints cover delivery, not just the copy into the socket buffer.
+ *
+ * Against an echo server (zcrx-echo, echo-plain), -e reads the stream
+ * back and checks every byte, and -m plays ping-pong and times each round
+ * trip: send-echo.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,37 +32,9 @@
 #include "common.h"
 #include "pattern.h"
 
-#define MAX_CONNS	1024
-#define EXIT_FAIL	1
-#define EXIT_SETUP	2
-/* How long to wait for the receiver to close after our last byte. */
-#define DRAIN_NS	10000000000ull
+#include "send.h"
 
-struct config {
-	const char *host;
-	const char *port;
-	int family;
-	unsigned int conns;
-	uint64_t bytes;			/* per connection, when !seconds */
-	unsigned int seconds;
-	size_t chunk;
-	unsigned int wait_s;
-	bool zeros, json, quiet;
-};
-
-struct worker {
-	pthread_t thread;
-	unsigned int id;
-	const struct config *cfg;
-	const struct addrinfo *ai;
-	uint64_t bytes;
-	uint64_t t_start, t_end;
-	bool drained;			/* the receiver closed after our data */
-	int err;			/* errno of the failure, or 0 */
-	const char *what;		/* which call failed */
-};
-
-static volatile sig_atomic_t stop_signal;
+volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
 {
@@ -70,7 +46,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: zcrx-send [options] HOST\n"
 "\n"
-"Send pattern streams to zcrx-sink (or pstream recv) at HOST.\n"
+"Send pattern streams to zcrx-sink (or pstream recv) at HOST; with -e\n"
+"or -m, to an echo server (zcrx-echo, echo-plain), reading them back.\n"
 "\n"
 "  -p PORT      TCP port (default 9000)\n"
 "  -4, -6       use IPv4 only, IPv6 only (default: whatever HOST resolves to)\n"
@@ -81,24 +58,27 @@ static void usage(FILE *f)
 "  -z           send zeros instead of the pattern: less CPU, but the\n"
 "               receiver must not verify\n"
 "  -w SECONDS   retry connect() while nobody listens (default 10)\n"
+"  -e           echo: read the stream back as it is sent, check every byte\n"
+"  -P SIZE:SEC  echo: stop reading for SEC seconds once SIZE bytes came\n"
+"               back (the server must hold off), then read on\n"
+"  -m SIZE      ping-pong: send SIZE bytes, wait for all of them to come\n"
+"               back, again; prints round-trip percentiles (implies -e)\n"
+"  -n COUNT     ping-pong messages per connection (default 1000)\n"
 "  -j           JSON output, one object per line\n"
 "  -s           summary only\n"
 "  -h           this help\n"
 "\n"
 "Exit status: 0 every connection sent all it should and the receiver\n"
-"closed, 1 a connection failed or was interrupted, 2 bad usage.\n", MAX_CONNS);
+"closed (echo: and all of it came back right), 1 a connection failed or\n"
+"was interrupted, 2 bad usage.\n", MAX_CONNS);
 }
 
-static void usage_error(const char *fmt, ...)
+static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "zcrx-send: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(zcrx-send -h for help)\n");
-	exit(EXIT_SETUP);
+	usage_verror("zcrx-send", fmt, ap);
 }
 
 static void parse_options(struct config *c, int argc, char **argv)
@@ -106,6 +86,7 @@ static void parse_options(struct config *c, int argc, char **argv)
 	bool v4 = false, v6 = false, by_bytes = false;
 	long long n;
 	uint64_t v;
+	char *colon;
 	int opt;
 
 	*c = (struct config){
@@ -114,8 +95,9 @@ static void parse_options(struct config *c, int argc, char **argv)
 		.bytes = 1ull << 30,
 		.chunk = 256 * 1024,
 		.wait_s = 10,
+		.msgs = 1000,
 	};
-	while ((opt = getopt(argc, argv, "p:46c:b:t:l:zw:jsh")) != -1) {
+	while ((opt = getopt(argc, argv, "p:46c:b:t:l:zw:eP:m:n:jsh")) != -1) {
 		switch (opt) {
 		case 'p':
 			n = parse_uint(optarg);
@@ -156,6 +138,27 @@ static void parse_options(struct config *c, int argc, char **argv)
 				usage_error("-w wants a number of seconds, not '%s'", optarg);
 			c->wait_s = (unsigned int)n;
 			break;
+		case 'e': c->echo = true; break;
+		case 'P':
+			colon = strchr(optarg, ':');
+			n = colon ? parse_uint(colon + 1) : -1;
+			if (colon)
+				*colon = 0;
+			if (n < 1 || parse_size(optarg, &c->pause_after))
+				usage_error("-P wants SIZE:SECONDS, like 16M:3");
+			c->pause_s = (unsigned int)n;
+			break;
+		case 'm':
+			if (parse_size(optarg, &c->msg_size) || !c->msg_size ||
+			    c->msg_size > (64u << 20))
+				usage_error("-m wants a message size from 1 byte to 64M, not '%s'",
+					    optarg);
+			break;
+		case 'n':
+			if (parse_size(optarg, &c->msgs) || !c->msgs ||
+			    c->msgs > (1u << 30))
+				usage_error("-n wants a message count from 1 up, not '%s'", optarg);
+			break;
 		case 'j': c->json = true; break;
 		case 's': c->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -170,6 +173,13 @@ static void parse_options(struct config *c, int argc, char **argv)
 	if (by_bytes && c->seconds)
 		usage_error("-b and -t exclude each other");
 	c->family = v4 ? AF_INET : v6 ? AF_INET6 : AF_UNSPEC;
+	if (c->msg_size) {
+		c->echo = true;
+		if (by_bytes || c->seconds || c->pause_s)
+			usage_error("-m sends -n messages: no -b, -t or -P with it");
+	}
+	if (c->pause_s && !c->echo)
+		usage_error("-P is for echo (-e): it pauses reading the echo");
 }
 
 /* Connect to the first address that takes us, retrying refusals. */
@@ -254,6 +264,13 @@ static void *worker_run(void *arg)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
 	w->t_start = now_ns();
+	if (c->echo) {
+		if (c->msg_size)
+			ping_pong(w, fd);
+		else
+			echo_stream(w, fd);
+		goto done;
+	}
 	if (c->seconds)
 		deadline = w->t_start + c->seconds * 1000000000ull;
 	while (w->bytes < end && !stop_signal) {
@@ -282,6 +299,7 @@ static void *worker_run(void *arg)
 	}
 	if (!w->err)
 		drain(w, fd);
+done:
 	w->t_end = now_ns();
 	close(fd);
 out:
@@ -297,9 +315,12 @@ static void print_worker(const struct config *c, const struct worker *w)
 		return;
 	if (c->json) {
 		printf("{\"event\":\"conn\",\"id\":%u,\"bytes\":%" PRIu64
-		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"delivered\":%s,\"error\":",
+		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"delivered\":%s",
 		       w->id, w->bytes, ns / 1e9, gbit_per_s(w->bytes, ns),
 		       w->drained ? "true" : "false");
+		if (c->echo)
+			print_echo_worker(c, w);
+		printf(",\"error\":");
 		if (w->err) {
 			char msg[128];
 
@@ -313,6 +334,8 @@ static void print_worker(const struct config *c, const struct worker *w)
 	}
 	printf("conn %u: %" PRIu64 " bytes in %.3f s, %.2f Gbit/s", w->id,
 	       w->bytes, ns / 1e9, gbit_per_s(w->bytes, ns));
+	if (c->echo)
+		print_echo_worker(c, w);
 	if (w->err)
 		printf(", %s: %s\n", w->what, strerror(w->err));
 	else if (!w->drained && stop_signal)
@@ -354,7 +377,8 @@ int main(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	for (i = 0; i < c.conns; i++) {
-		w[i] = (struct worker){ .id = i + 1, .cfg = &c, .ai = ai };
+		w[i] = (struct worker){ .id = i + 1, .cfg = &c, .ai = ai,
+					.first_bad = -1 };
 		ret = pthread_create(&w[i].thread, NULL, worker_run, &w[i]);
 		if (ret) {
 			fprintf(stderr, "zcrx-send: pthread_create: %s\n", strerror(ret));
@@ -367,7 +391,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < c.conns; i++) {
 		pthread_join(w[i].thread, NULL);
 		print_worker(&c, &w[i]);
-		if (w[i].err || !w[i].drained || stop_signal)
+		if (w[i].err || !w[i].drained || stop_signal || w[i].bad)
 			failed++;
 		if (!w[i].t_start)
 			continue;
@@ -378,6 +402,8 @@ int main(int argc, char **argv)
 			t_end = w[i].t_end;
 	}
 	ns = t_end > t_start ? t_end - t_start : 0;
+	if (c.echo)
+		print_echo_total(&c, w, c.conns);
 	if (c.json)
 		printf("{\"event\":\"total\",\"conns\":%u,\"bytes\":%" PRIu64
 		       ",\"seconds\":%.6f,\"gbps\":%.3f,\"failed\":%u}\n",
@@ -387,6 +413,8 @@ int main(int argc, char **argv)
 		       c.conns, bytes, ns / 1e9, gbit_per_s(bytes, ns), failed,
 		       stop_signal ? ", interrupted" : "");
 	freeaddrinfo(ai);
+	for (i = 0; i < c.conns; i++)
+		free(w[i].rtt);
 	free(w);
 	return failed ? EXIT_FAIL : 0;
 }

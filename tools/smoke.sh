@@ -1,24 +1,28 @@
 #!/bin/bash
-# Host-side smoke test of zcrx-sink and zcrx-send; needs no zcrx kernel
+# Host-side smoke test of zcrx-sink, zcrx-echo, zcrx-send and echo-plain;
+# needs no zcrx kernel
 # and no NIC, and changes nothing on the host. It checks option parsing,
 # that the sink's checks explain why lo cannot do zero-copy receive (and
 # exit 2 without crashing), that --nodev either receives a stream over lo
 # or says what the kernel lacks, that large buffers (-L) and --dmabuf
 # check the huge-page pool and udmabuf before anything is allocated, and
-# that zcrx-send's stream passes pstream's pattern check.
+# that zcrx-send's stream passes pstream's pattern check, and that its
+# echo client (-e, -P, -m) checks what echo-plain sends back.
 #
-#   examples/smoke.sh [BINDIR [PSTREAM]]
+#   tools/smoke.sh [BINDIR [PSTREAM]]
 #
-# BINDIR holds zcrx-sink and zcrx-send (default build/examples); PSTREAM
+# BINDIR holds the tools (default build/tools); PSTREAM
 # is tests/tools/pstream built (default build/tests/tools/pstream; that
 # case is skipped without it). KTAP on stdout.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lib/ktap.sh"
 
-bin=${1:-$here/../build/examples}
+bin=${1:-$here/../build/tools}
 pstream=${2:-$here/../build/tests/tools/pstream}
 sink=$bin/zcrx-sink
 send=$bin/zcrx-send
+echo=$bin/zcrx-echo
+plain=$bin/echo-plain
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
@@ -42,11 +46,11 @@ expect() {
 	ktap_result 0 "$name"
 }
 
-ktap_plan 26
+ktap_plan 32
 
-for b in "$sink" "$send"; do
+for b in "$sink" "$send" "$echo" "$plain"; do
 	if [ ! -x "$b" ]; then
-		ktap_info "$b is missing: make -C examples O=... first"
+		ktap_info "$b is missing: make -C tools O=... first"
 		exit 1
 	fi
 done
@@ -139,5 +143,25 @@ if [ -x "$pstream" ]; then
 else
 	ktap_skip "send's stream passes pstream's pattern check" "no $pstream"
 fi
+
+# zcrx-echo is the sink's checks under its own name.
+expect "echo -h prints the usage" 0 "usage: zcrx-echo" "$echo" -h
+expect "echo explains that lo has no tcp-data-split" 2 "zcrx-echo: 1 problem" \
+	"$echo" -i lo -q 0 -p $port -4
+expect "send refuses -m with -b" 2 "no -b, -t or -P" "$send" -m 4k -b 1M ::1
+
+# The echo client against the copying echo server: streams, a pause in
+# reading, ping-pong.
+port=$((port + 1))
+"$plain" -p $port -n 4 -s > "$out.plain" 2>&1 &
+plainpid=$!
+expect "send -e: two echoed streams come back verified" 0 "verify ok" \
+	"$send" -e -w 5 -c 2 -b 3000001 -p $port 127.0.0.1
+expect "send -e -P: reading paused for 1 s, then verified" 0 "not read for 1" \
+	"$send" -e -w 5 -b 8M -P 1M:1 -p $port 127.0.0.1
+expect "send -m: ping-pong prints round-trip percentiles" 0 "p99" \
+	"$send" -m 1000 -n 200 -w 5 -p $port 127.0.0.1
+wait $plainpid || sed 's/^/#   /' "$out.plain"
+rm -f "$out.plain"
 
 ktap_finish

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers shared by zcrx-sink and zcrx-send: size arguments with
- * binary suffixes, a monotonic clock, rates and JSON strings. The stream
- * pattern itself comes from tests/lib/pattern.h, the one every sender and
- * checker of this project uses.
+ * Small helpers shared by the tools: size arguments with binary
+ * suffixes, a monotonic clock, rates, JSON strings, usage errors, a
+ * pending stop signal. The stream pattern itself comes from
+ * tests/lib/pattern.h, the one every sender and checker of this project
+ * uses.
  */
-#ifndef EXAMPLES_COMMON_H
-#define EXAMPLES_COMMON_H
+#ifndef TOOLS_COMMON_H
+#define TOOLS_COMMON_H
 
 #include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,4 +91,37 @@ static inline void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-#endif /* EXAMPLES_COMMON_H */
+/*
+ * PROG's complaint about its command line, with the way to its help, and
+ * exit status 2: what each tool's usage_error() prints.
+ */
+static inline void __attribute__((noreturn))
+usage_verror(const char *prog, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n(%s -h for help)\n", prog);
+	exit(2);
+}
+
+/*
+ * A SIGINT or SIGTERM that is pending, taken, or 0. A server keeps them
+ * blocked except while it sleeps in io_uring_enter(), so the stop flag
+ * cannot be missed between its check and the wait; but under load
+ * io_uring_enter() finds completions before it ever sleeps (or installs
+ * the mask), so it also takes a pending one between batches.
+ */
+static inline int pending_stop_signal(void)
+{
+	static const struct timespec zero;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sig = sigtimedwait(&set, NULL, &zero);
+	return sig > 0 ? sig : 0;
+}
+
+#endif /* TOOLS_COMMON_H */
