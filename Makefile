@@ -83,6 +83,10 @@ userspace: headers
 	+@$(MAKE) -s -C examples O=$(abspath $(BUILD)/examples) \
 		KHDR=$(call kbuild_dir,release)/usr/include \
 		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
+	+@$(MAKE) -s -C fio O=$(abspath $(BUILD)/fio) \
+		FIO_PKG_VERSION=$(FIO_PKG_VERSION) \
+		KHDR=$(call kbuild_dir,release)/usr/include \
+		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
 
 vm: kernel-$(KERNEL) userspace
 	@scripts/vm.sh -k $(call bzimage,$(KERNEL)) -n $(KERNEL) \
@@ -138,7 +142,7 @@ reset-tree:
 
 clean:
 	rm -rf $(BUILD)/kbuild-* $(BUILD)/tests $(BUILD)/liburing $(BUILD)/vm \
-		$(BUILD)/check $(BUILD)/examples
+		$(BUILD)/check $(BUILD)/examples $(BUILD)/fio/zcrx.so
 
 distclean:
 	rm -rf $(BUILD)
