@@ -15,6 +15,9 @@
 KERNEL_PKG         := linux-source-6.12
 KERNEL_PKG_VERSION := 6.12.117-1~deb12u1
 KERNEL_TARBALL     := /usr/src/linux-source-6.12.tar.xz
+# The fio Debian 12 ships: make deps installs exactly this version, and the
+# fio engine (fio/) is built against its source, fetched with apt-get source.
+FIO_PKG_VERSION    := 3.33-3
 
 BUILD   := build
 TREE    := $(BUILD)/linux
@@ -42,7 +45,7 @@ KMAKE_ENV  := PATH=/usr/lib/ccache:$$PATH CCACHE_BASEDIR=$(CURDIR)
 all: kernels userspace
 
 deps:
-	@scripts/deps.sh $(KERNEL_PKG) $(KERNEL_PKG_VERSION)
+	@scripts/deps.sh $(KERNEL_PKG) $(KERNEL_PKG_VERSION) $(FIO_PKG_VERSION)
 
 tree: deps
 	@scripts/prepare-tree.sh $(TREE) $(KERNEL_TARBALL) $(KERNEL_PKG_VERSION)
@@ -81,6 +84,10 @@ userspace: headers
 		KHDR=$(call kbuild_dir,release)/usr/include \
 		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
 	+@$(MAKE) -s -C examples O=$(abspath $(BUILD)/examples) \
+		KHDR=$(call kbuild_dir,release)/usr/include \
+		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
+	+@$(MAKE) -s -C fio O=$(abspath $(BUILD)/fio) \
+		FIO_PKG_VERSION=$(FIO_PKG_VERSION) \
 		KHDR=$(call kbuild_dir,release)/usr/include \
 		ZCRX_LIB=$(abspath $(BUILD)/liburing)/liburing-zcrx.a
 
@@ -138,7 +145,8 @@ reset-tree:
 
 clean:
 	rm -rf $(BUILD)/kbuild-* $(BUILD)/tests $(BUILD)/liburing $(BUILD)/vm \
-		$(BUILD)/check $(BUILD)/examples $(BUILD)/tools
+		$(BUILD)/check $(BUILD)/examples $(BUILD)/tools \
+		$(BUILD)/fio/zcrx.so
 
 distclean:
 	rm -rf $(BUILD)
