@@ -18,6 +18,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/unaligned.h>
+#include <net/checksum.h>
 #include <net/ip.h>
 #include <net/page_pool/helpers.h>
 
@@ -523,6 +524,27 @@ static void loopnic_tx_count(struct loopnic_txq_stats *ts, unsigned int len,
 	u64_stats_update_end(&ts->syncp);
 }
 
+/* Complete the checksum the stack left to "hardware" (NETIF_F_HW_CSUM),
+ * reading the frags where they are, as a NIC sums what it reads by DMA.
+ * skb_checksum_help() would linearize zero-copy frags first: a copy, and
+ * MSG_ZEROCOPY and SEND_ZC senders would be told their bytes were copied.
+ */
+static int loopnic_tx_csum(struct sk_buff *skb)
+{
+	int start = skb_checksum_start_offset(skb);
+	int field = start + skb->csum_offset;
+	__wsum csum;
+	int err;
+
+	err = skb_ensure_writable(skb, field + sizeof(__sum16));
+	if (err)
+		return err;
+	csum = skb_checksum(skb, start, skb->len - start, 0);
+	*(__sum16 *)(skb->data + field) = csum_fold(csum) ?: CSUM_MANGLED_0;
+	skb->ip_summed = CHECKSUM_NONE;
+	return 0;
+}
+
 /* Transmit completes at once: the frame is copied into the peer's
  * buffers (or dropped there) before this returns, so the skb is freed
  * here and the queue is never stopped. Tx stats are per tx queue and
@@ -537,10 +559,8 @@ netdev_tx_t loopnic_start_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	ts = &priv->txq_stats[skb_get_queue_mapping(skb)];
 
-	/* The wire carries finished frames: complete the checksum the
-	 * stack left to "hardware" (NETIF_F_HW_CSUM).
-	 */
-	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+	/* The wire carries finished frames */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && loopnic_tx_csum(skb))
 		goto drop;
 	skb_tx_timestamp(skb);
 	len = skb->len;
