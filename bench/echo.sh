@@ -13,8 +13,8 @@
 # when 2 MiB huge pages can be had, with 64 KiB buffers, into which the
 # NIC packs frames back to back, so sends cover many frames. The table
 # also says how many bytes a send carried, and how many of the bytes sent
-# the stack copied (loopnic completes checksums in software, which
-# copies zero-copy frags: see Documentation/zcrx-echo.md).
+# the stack copied (none on loopnic, whose checksum offload reads the
+# frags in place: see Documentation/zcrx-echo.md).
 # Runs in the VM:
 #   make bench
 # A TCG guest has no DMA and a slow CPU: the ratio says what skipping both
