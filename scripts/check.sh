@@ -126,6 +126,20 @@ timed "host unit tests" make -s -C "$top/liburing" O="$top/build/liburing" \
 "$top/scripts/report.py" host-run "$host" host
 records+=("$host/records.tsv")
 
+# The tools' options, checks and messages, and zcrx-send's echo client
+# against echo-plain, over the host's lo: no zcrx kernel needed.
+echo "== host: tools smoke test"
+smoke=$check/smoke
+rm -rf "$smoke"
+mkdir -p "$smoke/results"
+echo tools/smoke > "$smoke/results/001.name"
+timed "tools smoke test (host)" "$top/tools/smoke.sh" \
+	"$top/build/tools" "$top/build/tests/tools/pstream" \
+	> "$smoke/results/001.out" 2>&1
+echo $? > "$smoke/results/001.rc"
+"$top/scripts/report.py" host-run "$smoke" host
+records+=("$smoke/records.tsv")
+
 # The runner's own checks, on the host with a fake QEMU, in seconds: a KVM
 # that hangs is rejected, a silent guest is stopped within its bound.
 echo "== runner self-check: stuck guests and a half-working KVM (host)"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Host-side smoke test of zcrx-sink, zcrx-echo, zcrx-send and echo-plain;
-# needs no zcrx kernel
-# and no NIC, and changes nothing on the host. It checks option parsing,
+# needs no zcrx kernel and no NIC, and changes nothing on the host (make
+# check runs it). It checks option parsing,
 # that the sink's checks explain why lo cannot do zero-copy receive (and
 # exit 2 without crashing), that --nodev either receives a stream over lo
 # or says what the kernel lacks, that large buffers (-L) and --dmabuf
