@@ -39,6 +39,8 @@
 
 #include <liburing/zcrx.h>
 
+#include "rq-held.h"
+
 #ifndef FIO_ZCRX_FIO_VERSION
 #error "FIO_ZCRX_FIO_VERSION: the fio version the headers are from (fio/Makefile sets it)"
 #endif
@@ -46,7 +48,6 @@
 #define ZCRX_RQ_MAX		32768
 #define ZCRX_CQ_ENTRIES		4096
 #define ZCRX_SQ_ENTRIES		8
-#define ZCRX_CQE_SIZE		32
 #define ZCRX_WAIT_MS		1000
 /* no buffer and no byte for this long: something holds the buffers */
 #define ZCRX_STARVED_NS		(10ull * 1000000000ull)
@@ -103,9 +104,7 @@ struct zcrx_data {
 	int err;			/* -errno that ended the stream */
 	uint64_t t_starved;
 
-	/* buffers the full refill ring could not take: CQE copies */
-	unsigned char *held;
-	size_t nr_held, held_cap;
+	struct rq_held held;		/* buffers the refill ring had no room for */
 
 	uint64_t bytes, cqes, rearms;
 };
@@ -550,41 +549,19 @@ static int zcrx_setup(struct thread_data *td)
 /* ------------------------------------------------------------------ */
 /* the refill ring                                                     */
 
+/* Held buffers into the refill ring, committed for the kernel. */
 static void flush_held(struct zcrx_data *zd)
 {
-	while (zd->nr_held) {
-		const struct io_uring_cqe *cqe = (const struct io_uring_cqe *)
-			(zd->held + (zd->nr_held - 1) * ZCRX_CQE_SIZE);
-
-		if (!io_uring_zcrx_rq_return(&zd->rq, cqe))
-			break;
-		zd->nr_held--;
-	}
+	rq_held_flush(&zd->rq, &zd->held);
 	io_uring_zcrx_rq_commit(&zd->rq);
 }
 
-/*
- * Give the buffer of a data CQE back. A full refill ring means the kernel
- * has plenty to take already: keep a copy of the CQE and return it later.
- */
 static int return_buffer(struct zcrx_data *zd, const struct io_uring_cqe *cqe)
 {
-	if (!zd->nr_held && io_uring_zcrx_rq_return(&zd->rq, cqe)) {
-		io_uring_zcrx_rq_commit(&zd->rq);
-		return 0;
-	}
-	if (zd->nr_held == zd->held_cap) {
-		size_t cap = zd->held_cap ? zd->held_cap * 2 : 256;
-		unsigned char *p = realloc(zd->held, cap * ZCRX_CQE_SIZE);
+	int ret = rq_return_or_hold(&zd->rq, &zd->held, cqe);
 
-		if (!p)
-			return -ENOMEM;
-		zd->held = p;
-		zd->held_cap = cap;
-	}
-	memcpy(zd->held + zd->nr_held++ * ZCRX_CQE_SIZE, cqe, ZCRX_CQE_SIZE);
-	flush_held(zd);
-	return 0;
+	io_uring_zcrx_rq_commit(&zd->rq);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -925,7 +902,7 @@ static void zcrx_cleanup(struct thread_data *td)
 		io_uring_queue_exit(&zd->ring);
 	if (zd->area)
 		io_uring_zcrx_area_free(zd->area, zd->area_size);
-	free(zd->held);
+	rq_held_free(&zd->held);
 	free(zd);
 	td->io_ops_data = NULL;
 }

@@ -119,7 +119,7 @@ static void give_back(struct echo *e, const struct piece *p)
 
 	cqe->res = (int32_t)p->len;
 	io_uring_zcrx_cqe(cqe)->off = p->off;
-	err = return_buffer(&e->s, cqe);
+	err = rq_return_or_hold(&e->s.rq, &e->s.held, cqe);
 	if (err)
 		fatal(&e->s, "cannot keep a buffer to return", err);
 }

@@ -365,42 +365,6 @@ int setup_zcrx(struct sink *s)
 	return 0;
 }
 
-/* Put every held buffer we can into the refill ring. */
-void flush_held(struct sink *s)
-{
-	while (s->nr_held) {
-		const struct io_uring_cqe *cqe = (const struct io_uring_cqe *)
-			(s->held + (s->nr_held - 1) * CQE32_SIZE);
-
-		if (!io_uring_zcrx_rq_return(&s->rq, cqe))
-			break;
-		s->nr_held--;
-	}
-}
-
-/*
- * Give the buffer of a data CQE back. When the refill ring is full the
- * kernel has plenty to take already; keep a copy of the CQE and return it
- * later, so no buffer is ever lost.
- */
-int return_buffer(struct sink *s, const struct io_uring_cqe *cqe)
-{
-	if (!s->nr_held && io_uring_zcrx_rq_return(&s->rq, cqe))
-		return 0;
-	if (s->nr_held == s->held_cap) {
-		size_t cap = s->held_cap ? s->held_cap * 2 : 256;
-		unsigned char *p = realloc(s->held, cap * CQE32_SIZE);
-
-		if (!p)
-			return -ENOMEM;
-		s->held = p;
-		s->held_cap = cap;
-	}
-	memcpy(s->held + s->nr_held++ * CQE32_SIZE, cqe, CQE32_SIZE);
-	flush_held(s);
-	return 0;
-}
-
 /*
  * An event CQE. ALLOC_FAIL: the NIC queue wanted buffers and the area had
  * none free. It fires once; run_once() arms it again a second later, so a
@@ -462,7 +426,7 @@ void sink_teardown(struct sink *s)
 		munmap(s->area, s->area_size);
 	if (s->dmabuf_fd >= 0)
 		close(s->dmabuf_fd);
-	free(s->held);
+	rq_held_free(&s->held);
 	free(s->conns);
 	nic_close(&s->nic);
 }

@@ -88,7 +88,7 @@ int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask,
 	unsigned int head, n = 0;
 	int ret, sig;
 
-	flush_held(s);
+	rq_held_flush(&s->rq, &s->held);
 	io_uring_zcrx_rq_commit(&s->rq);
 	flush_rq(s);
 	rearm_events(s);
@@ -100,7 +100,7 @@ int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask,
 		n++;
 	}
 	io_uring_cq_advance(&s->ring, n);
-	flush_held(s);
+	rq_held_flush(&s->rq, &s->held);
 	io_uring_zcrx_rq_commit(&s->rq);
 	flush_rq(s);
 	sig = pending_stop_signal();

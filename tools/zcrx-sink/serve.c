@@ -36,7 +36,7 @@ static void on_data(struct sink *s, struct conn *cn,
 	int err;
 
 	verify_data(s, cn, cqe);
-	err = return_buffer(s, cqe);
+	err = rq_return_or_hold(&s->rq, &s->held, cqe);
 	if (err)
 		fatal(s, "cannot keep a buffer to return", err);
 	count_data(s, cn, (uint32_t)cqe->res);

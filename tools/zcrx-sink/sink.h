@@ -43,6 +43,7 @@
 #include <liburing/zcrx.h>
 
 #include "nic.h"
+#include "rq-held.h"
 
 /*
  * These files also build zcrx-echo (tools/zcrx-echo/), which compiles them
@@ -139,9 +140,8 @@ struct sink {
 	__u32 flushed_tail;		/* --nodev: refill tail last flushed */
 	uint64_t copy_refused;		/* --dmabuf: flows that needed a copy */
 
-	/* buffers the refill ring had no room for: 32-byte CQE copies */
-	unsigned char *held;
-	size_t nr_held, held_cap;
+	struct rq_held held;		/* buffers the refill ring had no
+					 * room for */
 
 	int lfd;
 	int family;			/* of the listening socket */
@@ -185,8 +185,6 @@ bool run_checks(struct sink *s);
 void size_zcrx(struct sink *s);
 int setup_ring(struct sink *s);
 int setup_zcrx(struct sink *s);
-void flush_held(struct sink *s);
-int return_buffer(struct sink *s, const struct io_uring_cqe *cqe);
 void flush_rq(struct sink *s);
 void on_event(struct sink *s, const struct io_uring_cqe *cqe);
 void rearm_events(struct sink *s);
