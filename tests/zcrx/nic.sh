@@ -7,7 +7,8 @@
 # a foreign rule that steers it elsewhere) and zcrx-sink then receives
 # there with zero copy; --undo restores exactly what ethtool showed
 # before, foreign rules included. Also: the ntuple flag turned on and
-# back off, a setting changed after --configure is left alone by --undo,
+# back off (but not over a rule added since), a setting changed after
+# --configure is left alone by --undo,
 # a --configure that fails halfway undoes its own changes, and --probe
 # on a driver without queue management ops (veth).
 source "$(dirname "$0")/../lib/ktap.sh"
@@ -27,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ktap_plan 13
+ktap_plan 14
 ln_setup || { ktap_info "cannot set up the pair"; exit 1; }
 [ -x "$NIC" ] || { ktap_info "no $NIC"; exit 1; }
 
@@ -144,6 +145,20 @@ nic $tmp/out --undo "$state" || rc=1
 after=$(snapshot)
 same "$before" "$after" || rc=1
 ktap_result $rc "-4: ntuple filters turned on and back off, one tcp4 rule"
+
+# Filters off would delete a rule somebody added after --configure.
+rc=0
+nic $tmp/out lnb0 1 -4 -p $PORT --configure --state "$state" || rc=1
+in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port 7000 action 0 loc 20 || rc=1
+nic $tmp/out --undo "$state" && rc=1
+has $tmp/out "ntuple filters: off -> on: rules were added since, left on" \
+	"1 change left in" || rc=1
+in_b ethtool -n "$LN_DEV_B" rule 20 > /dev/null || rc=1
+grep -q "^ntuple " "$state" || rc=1
+in_b ethtool -N "$LN_DEV_B" delete 20
+in_b ethtool -K "$LN_DEV_B" ntuple off
+rm -f "$state"
+ktap_result $rc "--undo leaves the ntuple filters on over a rule added since"
 
 # A record that was not undone is never overwritten.
 in_b ethtool -K "$LN_DEV_B" ntuple on

@@ -271,6 +271,27 @@ static int rss_undo(struct nic *n, const struct change *c)
 	return err;
 }
 
+/*
+ * Filters off deletes every rule: only when ours were the last (they were
+ * undone first), not under rules somebody added since.
+ */
+static int ntuple_undo(struct nic *n, const struct change *c)
+{
+	struct ethtool_rx_flow_spec *rules;
+	uint32_t count;
+	int err;
+
+	if (!c->old[0]) {
+		err = nic_rules_get(n, &rules, &count);
+		free(rules);
+		if (err)
+			return err;
+		if (count)
+			return -ENOTEMPTY;
+	}
+	return nic_ntuple_set(n, c->old[0]);
+}
+
 int change_undo(struct nic *n, const struct change *c)
 {
 	struct nic_channels ch;
@@ -294,7 +315,7 @@ int change_undo(struct nic *n, const struct change *c)
 		err = nic_ntuple_get(n, &on);
 		if (!err && on != !!c->new[0])
 			return -ESTALE;
-		return err ?: nic_ntuple_set(n, c->old[0]);
+		return err ?: ntuple_undo(n, c);
 	case CH_RULE:
 		return rule_undo(n, c);
 	}

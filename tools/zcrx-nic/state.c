@@ -287,6 +287,8 @@ int state_rollback(struct nic *n, struct state *st)
 			fprintf(stderr, "  %-5s %s\n", "undo", what);
 		else if (err == -ESTALE)
 			check_fail("%s: changed since, left as it is", what);
+		else if (err == -ENOTEMPTY)
+			check_fail("%s: rules were added since, left on", what);
 		else
 			check_fail("cannot undo %s: %s%s%s", what, strerror(-err),
 				   n->extack[0] ? ": " : "", n->extack);
