@@ -233,9 +233,12 @@ void start_chain(struct echo *e, size_t slot)
 		uint64_t len = next_run(ec, at, &next);
 		struct send *sd;
 
-		sqe = io_uring_get_sqe(&s->ring);
-		sd = sqe ? track_send(e, ec, len) : NULL;
-		if (!sd) {
+		/* Tracked first: an SQE we got is always prepared. */
+		sd = track_send(e, ec, len);
+		sqe = sd ? io_uring_get_sqe(&s->ring) : NULL;
+		if (!sqe) {
+			if (sd)
+				untrack_send(e, ec, ec->nr_sends - 1);
 			fatal(s, "no SQE or memory for SEND_ZC", -ENOMEM);
 			break;
 		}
