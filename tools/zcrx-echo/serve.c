@@ -19,6 +19,8 @@
 /* Our state beside the sink's for every slot conn.c may have opened. */
 static struct echo_conn *echo_conn_get(struct echo *e, size_t slot)
 {
+	int one = 1;
+
 	if (slot >= e->nr_ec) {
 		size_t n = e->s.nr_slots;
 		struct echo_conn **p = realloc(e->ec, n * sizeof(*p));
@@ -29,15 +31,32 @@ static struct echo_conn *echo_conn_get(struct echo *e, size_t slot)
 		e->ec = p;
 		e->nr_ec = n;
 	}
-	if (!e->ec[slot]) {
-		int one = 1;
-
-		e->ec[slot] = calloc(1, sizeof(struct echo_conn));
-		/* An echo is small as often as not: no Nagle on the way back. */
+	if (e->ec[slot])
+		return e->ec[slot];
+	e->ec[slot] = calloc(1, sizeof(struct echo_conn));
+	/* An echo is small as often as not: no Nagle on the way back. */
+	if (e->ec[slot])
 		setsockopt(e->s.conns[slot]->fd, IPPROTO_TCP, TCP_NODELAY,
 			   &one, sizeof(one));
-	}
 	return e->ec[slot];
+}
+
+/* Our state of SLOT, or NULL: none, or the slot is free. */
+static struct echo_conn *echo_conn_of(struct echo *e, size_t slot)
+{
+	if (slot >= e->s.nr_slots || !e->s.conns[slot] || slot >= e->nr_ec)
+		return NULL;
+	return e->ec[slot];
+}
+
+static void close_echo_conn(struct echo *e, size_t slot, enum conn_end end)
+{
+	/* conn_close() prints the connection, with our part of it. */
+	conn_close(&e->s, slot, end);
+	if (slot < e->nr_ec) {
+		free_echo_conn(e->ec[slot]);
+		e->ec[slot] = NULL;
+	}
 }
 
 /*
@@ -55,8 +74,11 @@ void arm_recv(struct sink *s, size_t slot)
 	uint64_t held;
 
 	if (!ec) {
+		/* Only a new connection has none yet: it fails alone. */
+		fprintf(stderr, PROG ": conn %" PRIu64 " %s: out of memory for its state\n",
+			cn->id, cn->peer);
 		cn->err = -ENOMEM;
-		fatal(s, "out of memory for a connection", -ENOMEM);
+		close_echo_conn(e, slot, END_ERROR);
 		return;
 	}
 	held = held_bytes(s, slot, ec);
@@ -141,14 +163,6 @@ static void on_recv(struct echo *e, size_t slot, const struct io_uring_cqe *cqe)
 		recv_ended(e, cn, ec, cqe->res);
 }
 
-static void close_echo_conn(struct echo *e, size_t slot, enum conn_end end)
-{
-	/* conn_close() prints the connection, with our part of it. */
-	conn_close(&e->s, slot, end);
-	free_echo_conn(e->ec[slot]);
-	e->ec[slot] = NULL;
-}
-
 /*
  * After anything happened on SLOT: return what can go back, send what
  * came, read more if the window allows, and close the connection once
@@ -157,10 +171,14 @@ static void close_echo_conn(struct echo *e, size_t slot, enum conn_end end)
 void echo_progress(struct echo *e, size_t slot)
 {
 	struct sink *s = &e->s;
-	struct conn *cn = s->conns[slot];
-	struct echo_conn *ec = e->ec[slot];
-	bool over = cn->err || s->stopping || ec->aborted;
+	struct echo_conn *ec = echo_conn_of(e, slot);
+	struct conn *cn;
+	bool over;
 
+	if (!ec)
+		return;
+	cn = s->conns[slot];
+	over = cn->err || s->stopping || ec->aborted;
 	return_pieces(e, ec, over);
 	if (over && ec->armed && !ec->cancelled && !s->stopping) {
 		/* A failed send: the read that may never end goes too. */
@@ -212,8 +230,7 @@ static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 		on_event(s, cqe);
 		return;
 	case UD_RECV:
-		if (slot < s->nr_slots && s->conns[slot] && slot < e->nr_ec &&
-		    e->ec[slot]) {
+		if (echo_conn_of(e, slot)) {
 			on_recv(e, slot, cqe);
 			echo_progress(e, slot);
 			return;
@@ -221,8 +238,7 @@ static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 		break;
 	case UD_SEND:
 		on_send(e, slot, cqe);
-		if (slot < s->nr_slots && s->conns[slot])
-			echo_progress(e, slot);
+		echo_progress(e, slot);
 		return;
 	}
 	fprintf(stderr, PROG ": stray completion %#llx res %d\n",
