@@ -164,6 +164,49 @@ static void on_recv(struct echo *e, size_t slot, const struct io_uring_cqe *cqe)
 }
 
 /*
+ * Close SLOT's socket with a reset (SO_LINGER 0): its send queue goes,
+ * and with it the skbs that still point at our pages, so the
+ * notifications of its sends come. conn_close() closes -1 then: EBADF,
+ * harmless.
+ */
+static void abort_conn(struct echo *e, size_t slot)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct conn *cn = e->s.conns[slot];
+
+	setsockopt(cn->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(cn->fd);
+	cn->fd = -1;
+	e->ec[slot]->aborted = true;
+}
+
+/*
+ * A failed connection: its read and the sends without a result are
+ * cancelled; once none is left, a reset frees what its socket holds.
+ * Sends stuck on a peer that does not read would otherwise never be
+ * notified, and the connection would hold its buffers until SIGINT.
+ */
+static void end_failed(struct echo *e, size_t slot)
+{
+	struct sink *s = &e->s;
+	struct echo_conn *ec = e->ec[slot];
+	struct io_uring_sqe *sqe;
+
+	if ((ec->armed || ec->chain) && !ec->cancelled) {
+		sqe = get_sqe(s);
+		if (sqe) {
+			io_uring_prep_cancel_fd(sqe, s->conns[slot]->fd,
+						IORING_ASYNC_CANCEL_ALL);
+			sqe->user_data = UD(UD_CANCEL, slot);
+			ec->cancelled = true;
+		}
+	}
+	/* No request holds the file: the close is the last reference. */
+	if (!ec->armed && !ec->chain && ec->nr_sends && !ec->aborted)
+		abort_conn(e, slot);
+}
+
+/*
  * After anything happened on SLOT: return what can go back, send what
  * came, read more if the window allows, and close the connection once
  * nothing of it is in flight and all it sent us went back to it.
@@ -180,16 +223,8 @@ void echo_progress(struct echo *e, size_t slot)
 	cn = s->conns[slot];
 	over = cn->err || s->stopping || ec->aborted;
 	return_pieces(e, ec, over);
-	if (over && ec->armed && !ec->cancelled && !s->stopping) {
-		/* A failed send: the read that may never end goes too. */
-		struct io_uring_sqe *sqe = get_sqe(s);
-
-		if (sqe) {
-			io_uring_prep_cancel64(sqe, UD(UD_RECV, slot), 0);
-			sqe->user_data = UD(UD_CANCEL, slot);
-			ec->cancelled = true;
-		}
-	}
+	if (cn->err && !s->stopping)
+		end_failed(e, slot);
 	if (!over) {
 		start_chain(e, slot);
 		if (!ec->armed && !ec->eof) {
@@ -281,7 +316,6 @@ static uint64_t retry_wait(const struct echo *e, uint64_t wait)
 static void shut_down(struct echo *e, sigset_t *waitmask)
 {
 	struct sink *s = &e->s;
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	uint64_t deadline = now_ns() + 3000000000ull;
 	bool aborted = false;
 	size_t i;
@@ -290,14 +324,9 @@ static void shut_down(struct echo *e, sigset_t *waitmask)
 	while ((s->inflight || e->sends_inflight) && now_ns() < deadline) {
 		if (!s->inflight && !aborted) {
 			for (i = 0; i < e->nr_ec; i++) {
-				if (!e->ec[i] || !e->ec[i]->nr_sends)
-					continue;
-				setsockopt(s->conns[i]->fd, SOL_SOCKET, SO_LINGER,
-					   &lg, sizeof(lg));
-				close(s->conns[i]->fd);
-				/* conn_close() closes -1 then: EBADF, harmless */
-				s->conns[i]->fd = -1;
-				e->ec[i]->aborted = true;
+				if (e->ec[i] && e->ec[i]->nr_sends &&
+				    !e->ec[i]->aborted)
+					abort_conn(e, i);
 			}
 			aborted = true;
 		}
