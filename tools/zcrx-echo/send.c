@@ -288,9 +288,13 @@ static void on_result(struct echo *e, struct conn *cn, struct echo_conn *ec,
 	e->sends++;
 	sd->result = true;
 	if (res > 0) {
-		if (sd->start != ec->sent_pos)
+		if (sd->start != ec->sent_pos) {
+			/* The peer's stream is reordered: fail it. */
 			fprintf(stderr, PROG ": conn %" PRIu64 ": a send of stream offset %" PRIu64 " completed at %" PRIu64 ": out of order\n",
 				cn->id, sd->start, ec->sent_pos);
+			if (!cn->err)
+				cn->err = -EPROTO;
+		}
 		sd->sent = (uint64_t)res;
 		ec->sent_pos += (uint64_t)res;
 		e->tx_bytes += (uint64_t)res;
