@@ -170,6 +170,9 @@ static int do_configure(struct nic *n, const struct opts *o)
 			st.nr, st.nr == 1 ? "" : "s");
 		if (!state_rollback(n, &st))
 			remove(o->state);
+		else if (!state_save(o->state, &st))
+			fprintf(stderr, "zcrx-nic: %u change%s left in %s; undo: zcrx-nic --undo %s\n",
+				st.nr, st.nr == 1 ? "" : "s", o->state, o->state);
 		state_free(&st);
 		return EXIT_NOT_READY;
 	}
