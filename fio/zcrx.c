@@ -617,17 +617,20 @@ static int zcrx_open_file(struct thread_data *td, struct fio_file *f)
 	 * engine: should fio open the file again, it takes the next
 	 * connection.
 	 */
-	f->fd = fd;
 	zd->fd = fd;
 	zd->eof = false;
 	zd->err = 0;
 	zd->t_starved = 0;
 	ret = arm_recv(zd);
 	if (ret) {
+		/* fio closes no file whose open failed: ours to close */
+		close(fd);
+		zd->fd = -1;
 		td_verror(td, -ret, "RECV_ZC");
 		td_set_runstate(td, state);
 		return 1;
 	}
+	f->fd = fd;
 	/* as the net engine: the wait for the peer is not part of the job */
 	reset_all_stats(td);
 	td_set_runstate(td, state);
@@ -888,7 +891,9 @@ static void zcrx_cleanup(struct thread_data *td)
 	if (!zd)
 		return;
 	if (zd->fd >= 0) {
+		/* fio closed no file: the connection is still ours to close */
 		stop_recv(td, zd);
+		close(zd->fd);
 		zd->fd = -1;
 	}
 	if (zd->registered && zd->cqes)
