@@ -789,13 +789,14 @@ static enum fio_q_status zcrx_queue(struct thread_data *td, struct io_u *io_u)
 				break;
 		}
 	}
-	if (got == want)
-		return FIO_Q_COMPLETED;
+	/* also with the io_u full: a buffer we could not return is lost */
 	if (ret < 0) {
 		io_u->error = -ret;
 		td_verror(td, io_u->error, "RECV_ZC");
 		return FIO_Q_COMPLETED;
 	}
+	if (got == want)
+		return FIO_Q_COMPLETED;
 	/*
 	 * The peer closed. A net engine sender ends with a close message,
 	 * which is no data; as for the net engine, an io_u with nothing (or
