@@ -51,6 +51,8 @@
 #define ZCRX_WAIT_MS		1000
 /* no buffer and no byte for this long: something holds the buffers */
 #define ZCRX_STARVED_NS		(10ull * 1000000000ull)
+/* no buffer: arm again after this long, as zcrx-echo does */
+#define ZCRX_RETRY_NS		(20ull * 1000000ull)
 
 /* user_data of our requests */
 enum { UD_RECV = 1, UD_CANCEL, UD_EVENT };
@@ -103,6 +105,7 @@ struct zcrx_data {
 	bool eof;
 	int err;			/* -errno that ended the stream */
 	uint64_t t_starved;
+	uint64_t t_retry;		/* no buffer: arm again at, or 0 */
 
 	struct rq_held held;		/* buffers the refill ring had no room for */
 
@@ -621,6 +624,7 @@ static int zcrx_open_file(struct thread_data *td, struct fio_file *f)
 	zd->eof = false;
 	zd->err = 0;
 	zd->t_starved = 0;
+	zd->t_retry = 0;
 	ret = arm_recv(zd);
 	if (ret) {
 		/* fio closes no file whose open failed: ours to close */
@@ -664,7 +668,9 @@ static void recv_ended(struct zcrx_data *zd, int res)
 		if (!zd->t_starved)
 			zd->t_starved = now;
 		if (now - zd->t_starved < ZCRX_STARVED_NS) {
+			/* arming at once would fail at once, in a loop */
 			zd->rearms++;
+			zd->t_retry = now + ZCRX_RETRY_NS;
 			return;
 		}
 	}
@@ -677,11 +683,9 @@ static void recv_ended(struct zcrx_data *zd, int res)
  */
 static int next_chunk(struct thread_data *td, struct zcrx_data *zd)
 {
-	struct __kernel_timespec ts = {
-		.tv_sec = ZCRX_WAIT_MS / 1000,
-		.tv_nsec = (ZCRX_WAIT_MS % 1000) * 1000000,
-	};
+	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
+	uint64_t wait, now;
 	int ret;
 
 	while (!zd->cur) {
@@ -689,11 +693,19 @@ static int next_chunk(struct thread_data *td, struct zcrx_data *zd)
 			return zd->err;
 		if (zd->eof)
 			return 0;
-		if (!zd->armed) {
+		now = now_ns();
+		wait = ZCRX_WAIT_MS * 1000000ull;
+		if (!zd->armed && now < zd->t_retry) {
+			/* no buffer a moment ago: wait before arming */
+			wait = zd->t_retry - now;
+		} else if (!zd->armed) {
+			zd->t_retry = 0;
 			ret = arm_recv(zd);
 			if (ret)
 				return ret;
 		}
+		ts.tv_sec = (long long)(wait / 1000000000ull);
+		ts.tv_nsec = (long long)(wait % 1000000000ull);
 		flush_held(zd);
 		ret = io_uring_wait_cqe_timeout(&zd->ring, &cqe, &ts);
 		if (ret == -ETIME || ret == -EINTR) {
