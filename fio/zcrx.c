@@ -222,14 +222,19 @@ static struct fio_option options[] = {
 	},
 };
 
+/* Digits only: strtoul() would take " -1" and wrap it. */
 static int str_queue_cb(void *data, const char *input)
 {
-	char *end;
+	const char *p = input;
+	unsigned long q;
 
+	while (*p >= '0' && *p <= '9')
+		p++;
 	errno = 0;
-	strtoul(input, &end, 10);
-	if (errno || end == input || *end || *input == '-') {
-		log_err("zcrx: queue wants an rx queue number, not '%s'\n", input);
+	q = strtoul(input, NULL, 10);
+	if (p == input || *p || errno || q > 0xffff) {
+		log_err("zcrx: queue wants an rx queue number, not '%s' (0 to 65535)\n",
+			input);
 		return 1;
 	}
 	return 0;
