@@ -733,6 +733,9 @@ static int next_chunk(struct thread_data *td, struct zcrx_data *zd)
 				/* never read outside the area */
 				log_err("zcrx: completion outside the area (offset %" PRIu64 ", %d bytes)\n",
 					off, cqe->res);
+				/* the last of its request: nothing to cancel */
+				if (!(cqe->flags & IORING_CQE_F_MORE))
+					zd->armed = false;
 				io_uring_cqe_seen(&zd->ring, cqe);
 				zd->err = -EFAULT;
 				continue;
