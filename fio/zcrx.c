@@ -51,6 +51,8 @@
 #define ZCRX_WAIT_MS		1000
 /* no buffer and no byte for this long: something holds the buffers */
 #define ZCRX_STARVED_NS		(10ull * 1000000000ull)
+/* no buffer: arm again after this long, as zcrx-echo does */
+#define ZCRX_RETRY_NS		(20ull * 1000000ull)
 
 /* user_data of our requests */
 enum { UD_RECV = 1, UD_CANCEL, UD_EVENT };
@@ -103,6 +105,7 @@ struct zcrx_data {
 	bool eof;
 	int err;			/* -errno that ended the stream */
 	uint64_t t_starved;
+	uint64_t t_retry;		/* no buffer: arm again at, or 0 */
 
 	struct rq_held held;		/* buffers the refill ring had no room for */
 
@@ -219,14 +222,19 @@ static struct fio_option options[] = {
 	},
 };
 
+/* Digits only: strtoul() would take " -1" and wrap it. */
 static int str_queue_cb(void *data, const char *input)
 {
-	char *end;
+	const char *p = input;
+	unsigned long q;
 
+	while (*p >= '0' && *p <= '9')
+		p++;
 	errno = 0;
-	strtoul(input, &end, 10);
-	if (errno || end == input || *end || *input == '-') {
-		log_err("zcrx: queue wants an rx queue number, not '%s'\n", input);
+	q = strtoul(input, NULL, 10);
+	if (p == input || *p || errno || q > 0xffff) {
+		log_err("zcrx: queue wants an rx queue number, not '%s' (0 to 65535)\n",
+			input);
 		return 1;
 	}
 	return 0;
@@ -617,17 +625,21 @@ static int zcrx_open_file(struct thread_data *td, struct fio_file *f)
 	 * engine: should fio open the file again, it takes the next
 	 * connection.
 	 */
-	f->fd = fd;
 	zd->fd = fd;
 	zd->eof = false;
 	zd->err = 0;
 	zd->t_starved = 0;
+	zd->t_retry = 0;
 	ret = arm_recv(zd);
 	if (ret) {
+		/* fio closes no file whose open failed: ours to close */
+		close(fd);
+		zd->fd = -1;
 		td_verror(td, -ret, "RECV_ZC");
 		td_set_runstate(td, state);
 		return 1;
 	}
+	f->fd = fd;
 	/* as the net engine: the wait for the peer is not part of the job */
 	reset_all_stats(td);
 	td_set_runstate(td, state);
@@ -661,7 +673,9 @@ static void recv_ended(struct zcrx_data *zd, int res)
 		if (!zd->t_starved)
 			zd->t_starved = now;
 		if (now - zd->t_starved < ZCRX_STARVED_NS) {
+			/* arming at once would fail at once, in a loop */
 			zd->rearms++;
+			zd->t_retry = now + ZCRX_RETRY_NS;
 			return;
 		}
 	}
@@ -674,11 +688,9 @@ static void recv_ended(struct zcrx_data *zd, int res)
  */
 static int next_chunk(struct thread_data *td, struct zcrx_data *zd)
 {
-	struct __kernel_timespec ts = {
-		.tv_sec = ZCRX_WAIT_MS / 1000,
-		.tv_nsec = (ZCRX_WAIT_MS % 1000) * 1000000,
-	};
+	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
+	uint64_t wait, now;
 	int ret;
 
 	while (!zd->cur) {
@@ -686,11 +698,19 @@ static int next_chunk(struct thread_data *td, struct zcrx_data *zd)
 			return zd->err;
 		if (zd->eof)
 			return 0;
-		if (!zd->armed) {
+		now = now_ns();
+		wait = ZCRX_WAIT_MS * 1000000ull;
+		if (!zd->armed && now < zd->t_retry) {
+			/* no buffer a moment ago: wait before arming */
+			wait = zd->t_retry - now;
+		} else if (!zd->armed) {
+			zd->t_retry = 0;
 			ret = arm_recv(zd);
 			if (ret)
 				return ret;
 		}
+		ts.tv_sec = (long long)(wait / 1000000000ull);
+		ts.tv_nsec = (long long)(wait % 1000000000ull);
 		flush_held(zd);
 		ret = io_uring_wait_cqe_timeout(&zd->ring, &cqe, &ts);
 		if (ret == -ETIME || ret == -EINTR) {
@@ -713,6 +733,9 @@ static int next_chunk(struct thread_data *td, struct zcrx_data *zd)
 				/* never read outside the area */
 				log_err("zcrx: completion outside the area (offset %" PRIu64 ", %d bytes)\n",
 					off, cqe->res);
+				/* the last of its request: nothing to cancel */
+				if (!(cqe->flags & IORING_CQE_F_MORE))
+					zd->armed = false;
 				io_uring_cqe_seen(&zd->ring, cqe);
 				zd->err = -EFAULT;
 				continue;
@@ -786,13 +809,14 @@ static enum fio_q_status zcrx_queue(struct thread_data *td, struct io_u *io_u)
 				break;
 		}
 	}
-	if (got == want)
-		return FIO_Q_COMPLETED;
+	/* also with the io_u full: a buffer we could not return is lost */
 	if (ret < 0) {
 		io_u->error = -ret;
 		td_verror(td, io_u->error, "RECV_ZC");
 		return FIO_Q_COMPLETED;
 	}
+	if (got == want)
+		return FIO_Q_COMPLETED;
 	/*
 	 * The peer closed. A net engine sender ends with a close message,
 	 * which is no data; as for the net engine, an io_u with nothing (or
@@ -888,7 +912,9 @@ static void zcrx_cleanup(struct thread_data *td)
 	if (!zd)
 		return;
 	if (zd->fd >= 0) {
+		/* fio closed no file: the connection is still ours to close */
 		stop_recv(td, zd);
+		close(zd->fd);
 		zd->fd = -1;
 	}
 	if (zd->registered && zd->cqes)

@@ -185,7 +185,11 @@ static void serve_conn(int ep, struct pconn *p)
 	}
 }
 
-static void accept_conn(int ep, int lfd)
+/*
+ * Whether a connection was accepted: one without memory counts, as
+ * closed with an error; a failed accept4() (ECONNABORTED) does not.
+ */
+static bool accept_conn(int ep, int lfd)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 	struct pconn *p;
@@ -193,20 +197,23 @@ static void accept_conn(int ep, int lfd)
 
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
-		return;
+		return false;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	p = calloc(1, sizeof(*p));
 	if (p)
 		p->buf = malloc(cfg.chunk);
 	if (!p || !p->buf) {
+		fprintf(stderr, "echo-plain: out of memory for a connection\n");
 		free(p);
 		close(fd);
 		errors++;
-		return;
+		conns++;
+		return true;
 	}
 	p->fd = fd;
 	ev.data.ptr = p;
 	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -237,9 +244,13 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr) {
 				serve_conn(ep, evs[i].data.ptr);
-			} else if (!cfg.max_conns || accepted < cfg.max_conns) {
-				accept_conn(ep, lfd);
-				accepted++;
+			} else if (accept_conn(ep, lfd) &&
+				   ++accepted == cfg.max_conns) {
+				/* The last one: the listener goes, or a
+				 * client more would wake every epoll_wait(). */
+				epoll_ctl(ep, EPOLL_CTL_DEL, lfd, NULL);
+				close(lfd);
+				lfd = -1;
 			}
 		}
 	}
@@ -255,6 +266,7 @@ int main(int argc, char **argv)
 		       conns, total_bytes, ns / 1e9, gbit_per_s(total_bytes, ns),
 		       2 * total_bytes, errors);
 	close(ep);
-	close(lfd);
+	if (lfd >= 0)
+		close(lfd);
 	return errors ? 1 : 0;
 }

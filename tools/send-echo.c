@@ -42,6 +42,17 @@ static void took_echo(struct worker *w, const uint8_t *buf, size_t n)
 	w->echoed += n;
 }
 
+/* The error pending on FD, or EIO if it has none to tell. */
+static int sock_error(int fd)
+{
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || !err)
+		return EIO;
+	return err;
+}
+
 /* -P: whether to read now; starts and ends the one pause. */
 static bool reading(struct worker *w, uint64_t now, uint64_t *pause_end)
 {
@@ -91,7 +102,7 @@ void echo_stream(struct worker *w, int fd)
 	uint64_t deadline = 0, buf_off = 0, buf_len = 0, pause_end = 0;
 	uint64_t t_moved = now_ns();
 	uint8_t *out = malloc(c->chunk), *in = malloc(c->chunk);
-	bool wr_done = false;
+	bool wr_done = false, hup = false;
 
 	if (!out || !in) {
 		fail(w, "malloc", ENOMEM);
@@ -114,10 +125,23 @@ void echo_stream(struct worker *w, int fd)
 			wr_done = true;
 		}
 		p.events = (wr_done ? 0 : POLLOUT) | (rd ? POLLIN : 0);
+		/*
+		 * POLLHUP comes whatever we ask: while paused, it would wake
+		 * every poll(), so the rest of the pause polls nothing.
+		 */
+		if (!rd && hup)
+			p.fd = -1;
 		if (poll(&p, 1, pause_end ? 100 : 1000) < 0 && errno != EINTR) {
 			fail(w, "poll", errno);
 			break;
 		}
+		if (!rd && (p.revents & POLLERR)) {
+			/* The connection failed: the pause ends with it. */
+			fail(w, "echo", sock_error(fd));
+			break;
+		}
+		if (!rd && (p.revents & POLLHUP))
+			hup = true;
 		if (p.revents & POLLOUT)
 			stream_send(w, fd, out, &buf_off, &buf_len, end);
 		if (rd && (p.revents & (POLLIN | POLLHUP | POLLERR))) {

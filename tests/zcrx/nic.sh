@@ -8,7 +8,8 @@
 # there with zero copy; --undo restores exactly what ethtool showed
 # before, foreign rules included. Also: the ntuple flag turned on and
 # back off (but not over a rule added since), a setting changed after
-# --configure is left alone by --undo,
+# --configure is left alone by --undo, and so is a rule with part of the
+# port as mask put at our rule's location since,
 # a --configure that fails halfway undoes its own changes, and --probe
 # on a driver without queue management ops (veth).
 source "$(dirname "$0")/../lib/ktap.sh"
@@ -28,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ktap_plan 14
+ktap_plan 15
 ln_setup || { ktap_info "cannot set up the pair"; exit 1; }
 [ -x "$NIC" ] || { ktap_info "no $NIC"; exit 1; }
 
@@ -188,6 +189,26 @@ rm -f "$state"
 [ "$(snapshot)" = "$before" ] || rc=1
 ktap_result $rc "back to the start for the next case"
 
+# Our rule replaced by one with the same flow, port and queue but part
+# of the port as mask: somebody else's, left alone.
+before=$(snapshot)
+rc=0
+nic $tmp/out lnb0 1 -4 -p $PORT --configure --state "$state" || rc=1
+loc=$(sed -n "s/^rule \([0-9]*\) tcp4 $PORT 1$/\1/p" "$state")
+[ -n "$loc" ] || { ktap_info "no tcp4 rule in the state file"; rc=1; }
+in_b ethtool -N "$LN_DEV_B" delete "${loc:-0}" || rc=1
+in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port $PORT m 0xff action 1 \
+	loc "${loc:-0}" > /dev/null || rc=1
+in_b ethtool -n "$LN_DEV_B" rule "${loc:-0}" | sed 's/^/# /'
+nic $tmp/out --undo "$state" && rc=1
+has $tmp/out "dst-port $PORT -> queue 1: changed since, left as it is" \
+	"1 change left in" || rc=1
+in_b ethtool -n "$LN_DEV_B" rule "${loc:-0}" > /dev/null || rc=1
+in_b ethtool -N "$LN_DEV_B" delete "${loc:-0}"
+rm -f "$state"
+[ "$(snapshot)" = "$before" ] || rc=1
+ktap_result $rc "--undo leaves a rule with a partial port mask at its rule's location"
+
 # A rule at location 0 leaves no room ahead of it: --configure fails
 # after its first changes and takes them back.
 in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port $PORT action 0 loc 0 > /dev/null
@@ -212,6 +233,7 @@ ktap_result $rc "veth: an unknown driver is a warning, --probe finds it has no q
 
 rc=0
 nic $tmp/out -4 -6 lnb0 1; [ $? -eq 2 ] || rc=1
+nic $tmp/out -p 0 lnb0 1; [ $? -eq 2 ] || rc=1
 nic $tmp/out --undo "$tmp/none"; [ $? -eq 1 ] || rc=1
-ktap_result $rc "bad usage exits 2, a missing state file 1"
+ktap_result $rc "bad usage (-p 0 too) exits 2, a missing state file 1"
 ktap_finish

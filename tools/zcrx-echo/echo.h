@@ -93,8 +93,8 @@ struct echo_conn {
 	uint32_t arm_limit;		/* its read limit */
 	bool eof;			/* the peer's FIN came */
 	bool stalled;			/* window full: not armed */
-	bool aborted;			/* socket closed early, at shutdown */
-	bool cancelled;			/* the RECV_ZC asked to end, on error */
+	bool aborted;			/* socket reset: failed, or at shutdown */
+	bool cancelled;			/* its requests asked to end, on error */
 	uint64_t t_retry;		/* no buffer: arm again at, or 0 */
 	uint64_t t_nobuf;		/* first no-buffer end since data, or 0 */
 

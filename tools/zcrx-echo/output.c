@@ -73,7 +73,8 @@ void print_echo_totals(struct echo *e)
 	uint64_t last = e->t_last_tx > t->t_last ? e->t_last_tx : t->t_last;
 	uint64_t ns = t->t_first ? last - t->t_first : 0;
 	int64_t copied = zcrx_copy_bytes(s);
-	uint64_t zc = copied < 0 ? t->bytes : t->bytes - (uint64_t)copied;
+	uint64_t zc = copied < 0 ? t->bytes :
+		      (uint64_t)copied < t->bytes ? t->bytes - (uint64_t)copied : 0;
 	if (c->json) {
 		printf("{\"event\":\"total\",\"conns\":%" PRIu64 ",\"bytes_in\":%" PRIu64
 		       ",\"bytes_out\":%" PRIu64 ",\"rx_zc_bytes\":%" PRIu64

@@ -233,9 +233,12 @@ void start_chain(struct echo *e, size_t slot)
 		uint64_t len = next_run(ec, at, &next);
 		struct send *sd;
 
-		sqe = io_uring_get_sqe(&s->ring);
-		sd = sqe ? track_send(e, ec, len) : NULL;
-		if (!sd) {
+		/* Tracked first: an SQE we got is always prepared. */
+		sd = track_send(e, ec, len);
+		sqe = sd ? io_uring_get_sqe(&s->ring) : NULL;
+		if (!sqe) {
+			if (sd)
+				untrack_send(e, ec, ec->nr_sends - 1);
 			fatal(s, "no SQE or memory for SEND_ZC", -ENOMEM);
 			break;
 		}
@@ -285,9 +288,13 @@ static void on_result(struct echo *e, struct conn *cn, struct echo_conn *ec,
 	e->sends++;
 	sd->result = true;
 	if (res > 0) {
-		if (sd->start != ec->sent_pos)
+		if (sd->start != ec->sent_pos) {
+			/* The peer's stream is reordered: fail it. */
 			fprintf(stderr, PROG ": conn %" PRIu64 ": a send of stream offset %" PRIu64 " completed at %" PRIu64 ": out of order\n",
 				cn->id, sd->start, ec->sent_pos);
+			if (!cn->err)
+				cn->err = -EPROTO;
+		}
 		sd->sent = (uint64_t)res;
 		ec->sent_pos += (uint64_t)res;
 		e->tx_bytes += (uint64_t)res;

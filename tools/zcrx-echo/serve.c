@@ -19,6 +19,8 @@
 /* Our state beside the sink's for every slot conn.c may have opened. */
 static struct echo_conn *echo_conn_get(struct echo *e, size_t slot)
 {
+	int one = 1;
+
 	if (slot >= e->nr_ec) {
 		size_t n = e->s.nr_slots;
 		struct echo_conn **p = realloc(e->ec, n * sizeof(*p));
@@ -29,15 +31,32 @@ static struct echo_conn *echo_conn_get(struct echo *e, size_t slot)
 		e->ec = p;
 		e->nr_ec = n;
 	}
-	if (!e->ec[slot]) {
-		int one = 1;
-
-		e->ec[slot] = calloc(1, sizeof(struct echo_conn));
-		/* An echo is small as often as not: no Nagle on the way back. */
+	if (e->ec[slot])
+		return e->ec[slot];
+	e->ec[slot] = calloc(1, sizeof(struct echo_conn));
+	/* An echo is small as often as not: no Nagle on the way back. */
+	if (e->ec[slot])
 		setsockopt(e->s.conns[slot]->fd, IPPROTO_TCP, TCP_NODELAY,
 			   &one, sizeof(one));
-	}
 	return e->ec[slot];
+}
+
+/* Our state of SLOT, or NULL: none, or the slot is free. */
+static struct echo_conn *echo_conn_of(struct echo *e, size_t slot)
+{
+	if (slot >= e->s.nr_slots || !e->s.conns[slot] || slot >= e->nr_ec)
+		return NULL;
+	return e->ec[slot];
+}
+
+static void close_echo_conn(struct echo *e, size_t slot, enum conn_end end)
+{
+	/* conn_close() prints the connection, with our part of it. */
+	conn_close(&e->s, slot, end);
+	if (slot < e->nr_ec) {
+		free_echo_conn(e->ec[slot]);
+		e->ec[slot] = NULL;
+	}
 }
 
 /*
@@ -55,8 +74,11 @@ void arm_recv(struct sink *s, size_t slot)
 	uint64_t held;
 
 	if (!ec) {
+		/* Only a new connection has none yet: it fails alone. */
+		fprintf(stderr, PROG ": conn %" PRIu64 " %s: out of memory for its state\n",
+			cn->id, cn->peer);
 		cn->err = -ENOMEM;
-		fatal(s, "out of memory for a connection", -ENOMEM);
+		close_echo_conn(e, slot, END_ERROR);
 		return;
 	}
 	held = held_bytes(s, slot, ec);
@@ -141,12 +163,47 @@ static void on_recv(struct echo *e, size_t slot, const struct io_uring_cqe *cqe)
 		recv_ended(e, cn, ec, cqe->res);
 }
 
-static void close_echo_conn(struct echo *e, size_t slot, enum conn_end end)
+/*
+ * Close SLOT's socket with a reset (SO_LINGER 0): its send queue goes,
+ * and with it the skbs that still point at our pages, so the
+ * notifications of its sends come. conn_close() closes -1 then: EBADF,
+ * harmless.
+ */
+static void abort_conn(struct echo *e, size_t slot)
 {
-	/* conn_close() prints the connection, with our part of it. */
-	conn_close(&e->s, slot, end);
-	free_echo_conn(e->ec[slot]);
-	e->ec[slot] = NULL;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct conn *cn = e->s.conns[slot];
+
+	setsockopt(cn->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(cn->fd);
+	cn->fd = -1;
+	e->ec[slot]->aborted = true;
+}
+
+/*
+ * A failed connection: its read and the sends without a result are
+ * cancelled; once none is left, a reset frees what its socket holds.
+ * Sends stuck on a peer that does not read would otherwise never be
+ * notified, and the connection would hold its buffers until SIGINT.
+ */
+static void end_failed(struct echo *e, size_t slot)
+{
+	struct sink *s = &e->s;
+	struct echo_conn *ec = e->ec[slot];
+	struct io_uring_sqe *sqe;
+
+	if ((ec->armed || ec->chain) && !ec->cancelled) {
+		sqe = get_sqe(s);
+		if (sqe) {
+			io_uring_prep_cancel_fd(sqe, s->conns[slot]->fd,
+						IORING_ASYNC_CANCEL_ALL);
+			sqe->user_data = UD(UD_CANCEL, slot);
+			ec->cancelled = true;
+		}
+	}
+	/* No request holds the file: the close is the last reference. */
+	if (!ec->armed && !ec->chain && ec->nr_sends && !ec->aborted)
+		abort_conn(e, slot);
 }
 
 /*
@@ -157,21 +214,17 @@ static void close_echo_conn(struct echo *e, size_t slot, enum conn_end end)
 void echo_progress(struct echo *e, size_t slot)
 {
 	struct sink *s = &e->s;
-	struct conn *cn = s->conns[slot];
-	struct echo_conn *ec = e->ec[slot];
-	bool over = cn->err || s->stopping || ec->aborted;
+	struct echo_conn *ec = echo_conn_of(e, slot);
+	struct conn *cn;
+	bool over;
 
+	if (!ec)
+		return;
+	cn = s->conns[slot];
+	over = cn->err || s->stopping || ec->aborted;
 	return_pieces(e, ec, over);
-	if (over && ec->armed && !ec->cancelled && !s->stopping) {
-		/* A failed send: the read that may never end goes too. */
-		struct io_uring_sqe *sqe = get_sqe(s);
-
-		if (sqe) {
-			io_uring_prep_cancel64(sqe, UD(UD_RECV, slot), 0);
-			sqe->user_data = UD(UD_CANCEL, slot);
-			ec->cancelled = true;
-		}
-	}
+	if (cn->err && !s->stopping)
+		end_failed(e, slot);
 	if (!over) {
 		start_chain(e, slot);
 		if (!ec->armed && !ec->eof) {
@@ -212,8 +265,7 @@ static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 		on_event(s, cqe);
 		return;
 	case UD_RECV:
-		if (slot < s->nr_slots && s->conns[slot] && slot < e->nr_ec &&
-		    e->ec[slot]) {
+		if (echo_conn_of(e, slot)) {
 			on_recv(e, slot, cqe);
 			echo_progress(e, slot);
 			return;
@@ -221,8 +273,7 @@ static void handle_cqe(struct sink *s, const struct io_uring_cqe *cqe)
 		break;
 	case UD_SEND:
 		on_send(e, slot, cqe);
-		if (slot < s->nr_slots && s->conns[slot])
-			echo_progress(e, slot);
+		echo_progress(e, slot);
 		return;
 	}
 	fprintf(stderr, PROG ": stray completion %#llx res %d\n",
@@ -265,7 +316,6 @@ static uint64_t retry_wait(const struct echo *e, uint64_t wait)
 static void shut_down(struct echo *e, sigset_t *waitmask)
 {
 	struct sink *s = &e->s;
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	uint64_t deadline = now_ns() + 3000000000ull;
 	bool aborted = false;
 	size_t i;
@@ -274,14 +324,9 @@ static void shut_down(struct echo *e, sigset_t *waitmask)
 	while ((s->inflight || e->sends_inflight) && now_ns() < deadline) {
 		if (!s->inflight && !aborted) {
 			for (i = 0; i < e->nr_ec; i++) {
-				if (!e->ec[i] || !e->ec[i]->nr_sends)
-					continue;
-				setsockopt(s->conns[i]->fd, SOL_SOCKET, SO_LINGER,
-					   &lg, sizeof(lg));
-				close(s->conns[i]->fd);
-				/* conn_close() closes -1 then: EBADF, harmless */
-				s->conns[i]->fd = -1;
-				e->ec[i]->aborted = true;
+				if (e->ec[i] && e->ec[i]->nr_sends &&
+				    !e->ec[i]->aborted)
+					abort_conn(e, i);
 			}
 			aborted = true;
 		}

@@ -231,17 +231,24 @@ static bool same_table(const uint32_t *a, const uint32_t *b, uint32_t size)
 	return !memcmp(a, b, size * sizeof(*a));
 }
 
+/* The destination port mask of a TCP rule: 0xffff for the whole port. */
+static uint16_t port_mask(const struct ethtool_rx_flow_spec *fs)
+{
+	if (fs->flow_type == TCP_V4_FLOW)
+		return fs->m_u.tcp_ip4_spec.pdst;
+	return fs->m_u.tcp_ip6_spec.pdst;
+}
+
 /*
- * The rule at C's location is still ours: the flow, the whole port (a
- * rule that matches the port with every bit flipped has a partial
- * mask) and the queue.
+ * The rule at C's location is still ours: the flow, the port with the
+ * whole port as mask (as nic_rule_add() puts it) and the queue.
  */
 static bool rule_is_ours(const struct ethtool_rx_flow_spec *fs,
 			 const struct change *c)
 {
 	return fs->flow_type == c->flow && fs->ring_cookie == c->queue &&
 	       nic_rule_matches(fs, c->flow, (uint16_t)c->port) &&
-	       !nic_rule_matches(fs, c->flow, (uint16_t)~c->port);
+	       port_mask(fs) == 0xffff;
 }
 
 static int rule_undo(struct nic *n, const struct change *c)

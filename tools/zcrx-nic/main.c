@@ -56,13 +56,13 @@ static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
 }
 
 static unsigned int arg_uint(const char *what, const char *arg,
-			     unsigned int max)
+			     unsigned int min, unsigned int max)
 {
 	long long v = parse_uint(arg);
 
-	if (v < 0 || v > max)
-		usage_error("%s wants a number from 0 to %u, not '%s'", what,
-			    max, arg);
+	if (v < min || v > max)
+		usage_error("%s wants a number from %u to %u, not '%s'", what,
+			    min, max, arg);
 	return (unsigned int)v;
 }
 
@@ -87,7 +87,10 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "p:46cs:u:qh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
-		case 'p': o->want.port = arg_uint("-p", optarg, 65535); break;
+		case 'p':
+			/* 0 stands for no -p: no rule would be checked */
+			o->want.port = arg_uint("-p", optarg, 1, 65535);
+			break;
 		case '4': v4 = true; break;
 		case '6': v6 = true; break;
 		case 'c': o->configure = true; break;
@@ -112,7 +115,7 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	o->ifname = argv[optind];
 	if (strlen(o->ifname) >= IFNAMSIZ)
 		usage_error("interface name '%s' is too long", o->ifname);
-	o->want.queue = arg_uint("QUEUE", argv[optind + 1], 0xffff);
+	o->want.queue = arg_uint("QUEUE", argv[optind + 1], 0, 0xffff);
 	if (!o->state) {
 		snprintf(state, sizeof(state), "/run/zcrx-nic/%s-%u.state",
 			 o->ifname, o->want.queue);
@@ -170,6 +173,9 @@ static int do_configure(struct nic *n, const struct opts *o)
 			st.nr, st.nr == 1 ? "" : "s");
 		if (!state_rollback(n, &st))
 			remove(o->state);
+		else if (!state_save(o->state, &st))
+			fprintf(stderr, "zcrx-nic: %u change%s left in %s; undo: zcrx-nic --undo %s\n",
+				st.nr, st.nr == 1 ? "" : "s", o->state, o->state);
 		state_free(&st);
 		return EXIT_NOT_READY;
 	}

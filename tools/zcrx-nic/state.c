@@ -13,7 +13,9 @@
  *
  * --undo restores them, the last first, each only if the setting still
  * has the value we set; it removes the file when everything was undone,
- * and otherwise leaves in it what was not.
+ * and otherwise leaves in it what was not (as a --configure that fails
+ * does after undoing its own changes), rewritten as a new file renamed
+ * over the old one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,16 +66,12 @@ static void put_change(FILE *f, const struct change *c)
 	}
 }
 
-/* The whole file: header, interface, changes. */
-static int state_write(const char *path, const struct state *st, int flags)
+/* The whole file into FD, which it closes: header, interface, changes. */
+static int state_put(int fd, const char *path, const struct state *st)
 {
 	unsigned int i;
 	FILE *f;
-	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
-	if (fd < 0)
-		return -errno;
 	f = fdopen(fd, "w");
 	if (!f) {
 		close(fd);
@@ -89,6 +87,41 @@ static int state_write(const char *path, const struct state *st, int flags)
 		return -EIO;
 	}
 	return fclose(f) ? -errno : 0;
+}
+
+static int state_write(const char *path, const struct state *st, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
+
+	if (fd < 0)
+		return -errno;
+	return state_put(fd, path, st);
+}
+
+/*
+ * PATH replaced by ST's changes: a new file beside it, renamed over it,
+ * so that PATH has the old list or the new one, never half of either.
+ */
+int state_save(const char *path, const struct state *st)
+{
+	size_t len = strlen(path) + sizeof(".XXXXXX");
+	char *tmp = malloc(len);
+	int fd = -1, err = -ENOMEM;
+
+	if (tmp) {
+		snprintf(tmp, len, "%s.XXXXXX", path);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		err = fd < 0 ? -errno : state_put(fd, path, st);
+	}
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err && fd >= 0)
+		unlink(tmp);
+	if (err)
+		fprintf(stderr, "zcrx-nic: cannot rewrite %s: %s\n", path,
+			strerror(-err));
+	free(tmp);
+	return err;
 }
 
 int state_create(const struct opts *o, const struct nic *n, struct state *st)
@@ -328,9 +361,7 @@ int undo(const char *path)
 		err = state_rollback(&n, &st);
 		if (!err && unlink(path))
 			err = -errno;
-		else if (err)
-			state_write(path, &st, O_TRUNC);
-		if (err == -EAGAIN)
+		else if (err && !state_save(path, &st))
 			fprintf(stderr, "zcrx-nic: %u change%s left in %s\n", st.nr,
 				st.nr == 1 ? "" : "s", path);
 	}

@@ -64,6 +64,8 @@ int state_create(const struct opts *o, const struct nic *n, struct state *st);
 int state_append(const struct opts *o, struct state *st,
 		 const struct change *c);
 void state_free(struct state *st);
+/* PATH rewritten with ST's changes, atomically; says so if it cannot. */
+int state_save(const char *path, const struct state *st);
 int undo(const char *path);
 /* Undo ST's changes, the last first; 0 when all were undone. */
 int state_rollback(struct nic *n, struct state *st);

@@ -32,7 +32,8 @@ PROG_ABOUT
 "  -a ADDR      listen address (default: any)\n"
 "  -4, -6       IPv4 only, IPv6 only (default: one IPv6 socket that also\n"
 "               takes IPv4 as v4-mapped addresses)\n"
-"  -A SIZE      area size (default 64M); k/M/G/T suffixes, powers of 1024\n"
+"  -A SIZE      area size (default 64M, at most 1T); k/M/G/T suffixes,\n"
+"               powers of 1024\n"
 "  -L SIZE      rx buffer length, a power of two >= page size\n"
 "               (default: the kernel's, one page); above a page the area\n"
 "               is in huge pages, which must be reserved (vm.nr_hugepages)\n"
@@ -86,6 +87,8 @@ static uint64_t opt_size(int opt, const char *arg)
 	return v;
 }
 
+#define AREA_MAX	(1ull << 40)
+
 static bool is_pow2(uint64_t v)
 {
 	return v && !(v & (v - 1));
@@ -120,7 +123,13 @@ void parse_options(struct config *c, int argc, char **argv)
 		case 'a': c->addr = optarg; break;
 		case '4': v4 = true; break;
 		case '6': v6 = true; break;
-		case 'A': c->area_size = opt_size(opt, optarg); break;
+		case 'A':
+			c->area_size = opt_size(opt, optarg);
+			/* more would overflow rounding up to buffers, pages */
+			if (c->area_size > AREA_MAX)
+				usage_error("-A wants an area size up to 1T, not '%s'",
+					    optarg);
+			break;
 		case 'L':
 			v = opt_size(opt, optarg);
 			if (!is_pow2(v) || v < (uint64_t)page || v > (1u << 31))

@@ -39,7 +39,8 @@ void print_totals(struct sink *s)
 	const struct totals *t = &s->tot;
 	uint64_t ns = t->t_last - t->t_first;
 	int64_t copied = zcrx_copy_bytes(s);
-	uint64_t zc = copied < 0 ? t->bytes : t->bytes - (uint64_t)copied;
+	uint64_t zc = copied < 0 ? t->bytes :
+		      (uint64_t)copied < t->bytes ? t->bytes - (uint64_t)copied : 0;
 
 	if (c->json) {
 		printf("{\"event\":\"total\",\"conns\":%" PRIu64 ",\"bytes\":%" PRIu64
