@@ -62,7 +62,7 @@ static bool reading(struct worker *w, uint64_t now, uint64_t *pause_end)
 		return !*pause_end;
 	if (!*pause_end)
 		*pause_end = now + c->pause_s * 1000000000ull;
-	if (now < *pause_end)
+	if (now < *pause_end && !resume_signal)
 		return false;
 	w->paused_ns = now - (*pause_end - c->pause_s * 1000000000ull);
 	*pause_end = 0;

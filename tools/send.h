@@ -61,6 +61,7 @@ struct worker {
 };
 
 extern volatile sig_atomic_t stop_signal;
+extern volatile sig_atomic_t resume_signal;	/* -P: end the pause */
 
 /* send-echo.c */
 void echo_stream(struct worker *w, int fd);

@@ -35,10 +35,16 @@
 #include "send.h"
 
 volatile sig_atomic_t stop_signal;
+volatile sig_atomic_t resume_signal;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_resume(int sig)
+{
+	resume_signal = sig;
 }
 
 static void usage(FILE *f)
@@ -60,7 +66,8 @@ static void usage(FILE *f)
 "  -w SECONDS   retry connect() while nobody listens (default 10)\n"
 "  -e           echo: read the stream back as it is sent, check every byte\n"
 "  -P SIZE:SEC  echo: stop reading for SEC seconds once SIZE bytes came\n"
-"               back (the server must hold off), then read on\n"
+"               back (the server must hold off), then read on; SIGUSR1\n"
+"               ends the pause early\n"
 "  -m SIZE      ping-pong: send SIZE bytes, wait for all of them to come\n"
 "               back, again; prints round-trip percentiles (implies -e)\n"
 "  -n COUNT     ping-pong messages per connection (default 1000)\n"
@@ -352,6 +359,7 @@ int main(int argc, char **argv)
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa_resume = { .sa_handler = on_resume };
 	uint64_t bytes = 0, t_start = UINT64_MAX, t_end = 0, ns;
 	unsigned int i, failed = 0;
 	struct worker *w;
@@ -364,6 +372,7 @@ int main(int argc, char **argv)
 	/* No SA_RESTART: a blocked send() returns and sees the flag. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa_resume, NULL);
 
 	hints.ai_family = c.family;
 	ret = getaddrinfo(c.host, c.port, &hints, &ai);
