@@ -43,27 +43,11 @@
 #define NR_HUGEPAGES		"/proc/sys/vm/nr_hugepages"
 #define SEND_LEN		100
 
-#ifndef IORING_SEND_ZC_REPORT_USAGE
+#ifndef IORING_SEND_ZC_REPORT_USAGE	/* liburing 2.3's io_uring.h */
 #define IORING_SEND_ZC_REPORT_USAGE	(1U << 3)
-#endif
-#ifndef IORING_NOTIF_USAGE_ZC_COPIED
-#define IORING_NOTIF_USAGE_ZC_COPIED	(1U << 31)
 #endif
 
 static long hugepages_before = -1;
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
 
 static bool write_long(const char *path, long v)
 {
@@ -87,7 +71,7 @@ static void *huge_page(void)
 {
 	void *p;
 
-	hugepages_before = read_long(NR_HUGEPAGES);
+	hugepages_before = proc_number(NR_HUGEPAGES, "%ld");
 	if (hugepages_before < 0 ||
 	    !write_long(NR_HUGEPAGES, hugepages_before + 1))
 		return NULL;
