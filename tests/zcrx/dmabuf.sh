@@ -9,7 +9,7 @@
 #  - tests/tools/zcrx_mem dmabuf holds registration to the §4 rules
 #    (addr, the fd, the length, NODEV) and to memlock; a subtest.
 #  - 256 MiB over IPv4 (4 connections) and 256 MiB over IPv6 (2, with
-#    1 MiB read limits; a quarter of each on the debug kernel) arrive
+#    1 MiB read limits; a sixteenth of each on the debug kernel) arrive
 #    zero-copy: copy_bytes stays 0.
 #  - a flow the NIC puts on another queue, received through the same
 #    instance, needs a copy, which a dma-buf cannot take: its request ends
@@ -41,7 +41,7 @@ ktap_result $rc "the rules left no provider, no page pool and no dma-buf behind"
 
 mib() { echo $(($1 >> 20)); }
 
-ktap_scale total $((256 * MiB))
+ZCRX_DEBUG_SCALE=16 ktap_scale total $((256 * MiB))
 zc_run v4 "$LN_NS_A" "$LN_ADDR4_B" $ZC_PORT 4 $((total / 4)) \
 	-m udmabuf -A $AREA
 rc=$?
