@@ -7,7 +7,7 @@
 #   make check        build everything, boot each kernel, run all tests
 #   make run          build, boot the release kernel, show what it has
 #   make vm [KERNEL=debug] [CMD='...']   shell or one command in the VM
-#   make bench        benchmarks in the release VM
+#   make bench        benchmarks in the release VM [BENCH=NAME: one]
 #   make export-patches                  tree commits -> kernel/patches/
 #   make series                          the series for a 6.12 tree
 #   make series-check                    bisect build + checkpatch (slow)
@@ -101,9 +101,16 @@ run: kernel-release userspace
 		-c 'scripts/demo.sh && examples/demo-bufsize.sh'
 
 # Benchmarks run in the release guest; every bench/*.sh prints its numbers.
+# The guest writes tables and plots to its shared directory; they end up in
+# build/bench/. BENCH=NAME runs bench/NAME.sh alone.
+BENCH ?= *
 bench: kernel-release userspace
-	@scripts/vm.sh -k $(call bzimage,release) -n bench -t 1800 \
-		-c 'for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done'
+	@rm -rf $(BUILD)/vm/bench/io/bench
+	@scripts/vm.sh -k $(call bzimage,release) -n bench -t 3600 \
+		-c 'for b in bench/$(BENCH).sh; do echo "== $$b"; $$b || exit 1; done'; \
+	rc=$$?; mkdir -p $(BUILD)/bench; \
+	cp -r $(BUILD)/vm/bench/io/bench/. $(BUILD)/bench/ 2>/dev/null; \
+	echo "bench: results in $(BUILD)/bench/"; exit $$rc
 
 # check.sh builds (tree, each kernel, userspace) and tests, timing each
 # phase for the table it prints before the closing line. make -n runs any

@@ -21,9 +21,12 @@ build_pkgs="gcc make libc6-dev bc bison flex libelf-dev libssl-dev perl
 # tests use tests/tools/nlq, on libmnl).
 vm_pkgs="qemu-system-x86 iproute2 ethtool procps util-linux
 	python3-yaml"
+# make bench: perf for the receive-CPU profiles (a software event, so any
+# perf reads our kernel), gnuplot for the plots.
+bench_pkgs="linux-perf gnuplot-nox"
 
 missing=()
-for p in $build_pkgs $vm_pkgs; do
+for p in $build_pkgs $vm_pkgs $bench_pkgs; do
 	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
 	[[ $status == ii* ]] || missing+=("$p")
 done
