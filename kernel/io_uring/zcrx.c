@@ -2024,3 +2024,8 @@ int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
 /* the tests call the static helpers above directly */
 #include "zcrx_test.c"
 #endif
+
+#ifdef CONFIG_IO_URING_ZCRX_BENCH
+/* so does the micro-benchmark */
+#include "zcrx_bench.c"
+#endif
