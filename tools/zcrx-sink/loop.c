@@ -95,6 +95,7 @@ int run_once(struct sink *s, uint64_t timeout_ns, sigset_t *waitmask,
 	ret = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts, waitmask);
 	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN)
 		return ret;
+	s->now = now_ns();
 	io_uring_for_each_cqe(&s->ring, head, cqe) {
 		handle(s, cqe);
 		n++;
@@ -180,10 +181,14 @@ void cancel_all(struct sink *s)
 	}
 }
 
-/* LEN bytes of data arrived on CN: the connection's and the totals' counts. */
+/*
+ * LEN bytes of data arrived on CN: the connection's and the totals' counts.
+ * The time is the batch's: a clock read per completion was a measurable
+ * part of the sink's CPU time at MTU 1500.
+ */
 void count_data(struct sink *s, struct conn *cn, uint32_t len)
 {
-	uint64_t now = now_ns();
+	uint64_t now = s->now;
 
 	if (!cn->t_first)
 		cn->t_first = now;

@@ -151,6 +151,8 @@ struct sink {
 	unsigned int inflight;		/* requests whose last CQE is pending */
 
 	struct totals tot;
+	uint64_t now;			/* when the CQEs in hand were reaped:
+					 * one clock read per batch */
 	struct rusage ru_serve;		/* our CPU time when serving began */
 	uint64_t tick_bytes, t_tick;
 	bool stopping;
