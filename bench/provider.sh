@@ -32,10 +32,7 @@ cleanup() {
 trap cleanup EXIT
 
 ln_setup > /dev/null || exit 1
-in_b ethtool -L "$LN_DEV_B" combined 2
-in_b ethtool -X "$LN_DEV_B" equal 1
-in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port 9000 action 1 > /dev/null
-ln_hds "$LN_NS_B" "$LN_DEV_B" on
+ln_zc_queue 1 9000 || exit 1
 hugepages_before=$(cat "$NR_HUGEPAGES")
 echo $((hugepages_before + AREA_MB / 2)) > "$NR_HUGEPAGES"
 ifindex=$(in_b cat "/sys/class/net/$LN_DEV_B/ifindex")

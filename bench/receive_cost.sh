@@ -14,7 +14,7 @@
 # Receivers: zcrx-sink with 4 KiB and with 64 KiB buffers, recv-plain -m
 # recv and -m epoll. Each round runs every receiver at MTU 1500 and 9000,
 # with and without checking every byte, in turn, so drift hits all alike;
-# the table has the median of RUNS rounds (at least 5). Results in
+# the table has the median of RUNS rounds (7; at least 5). Results in
 # build/bench/: receive-cost.txt (the table), receive-cost.dat (every
 # run), receive-cost.png (the plot). Documentation/benchmarks.md has the
 # method. Runs in the VM:
@@ -22,8 +22,8 @@
 # A TCG guest's absolute numbers mean nothing; the ratios in one run do.
 source "$(dirname "$0")/lib/receive.sh"
 
-BYTES=${BYTES:-$((256 << 20))}
-RUNS=${RUNS:-5}
+BYTES=${BYTES:-$((512 << 20))}
+RUNS=${RUNS:-7}
 MTUS=${MTUS:-"1500 9000"}
 VERIFY=${VERIFY:-"off on"}
 RECEIVERS=${RECEIVERS:-"zcrx-4k zcrx-64k recv epoll"}

@@ -47,9 +47,17 @@ def medians(runs):
             for k, v in runs.items()}
 
 
+def idle_loop():
+    """How the guest's CPUs idle: halt by default, poll with idle=poll."""
+    try:
+        return "poll" if "idle=poll" in open("/proc/cmdline").read().split() else "halt"
+    except OSError:
+        return "unknown"
+
+
 def table(med):
     lines = ["receive cost: one TCP stream, sender on CPU 0, the queue's "
-             "interrupt and the receiver on CPU 1",
+             "interrupt and the receiver on CPU 1; idle CPUs %s" % idle_loop(),
              "(medians; CPU s/GiB and MB/CPU-s are of the receiving CPU; "
              "x recv: MB/CPU-s over recv()'s)",
              "%5s %6s %-9s %4s %8s %7s %7s %8s %9s %7s" %
@@ -85,11 +93,10 @@ def plot(med, prefix):
     rxs = [rx for rx in ORDER if any((c[0], c[1], rx) in med for c in configs)]
     data = prefix + ".plot.dat"
     with open(data, "w") as f:
-        f.write("config " + " ".join(rxs) + "\n")
         for mtu, verify in configs:
             vals = ["%.1f" % med[(mtu, verify, rx)]["eff"]
                     if (mtu, verify, rx) in med else "NaN" for rx in rxs]
-            f.write('"MTU %d, verify %s" %s\n' % (mtu, verify, " ".join(vals)))
+            f.write('"%d, %s" %s\n' % (mtu, verify, " ".join(vals)))
     cols = ", ".join("'%s' using %d:xtic(1) title '%s'" % (data, i + 2, rx)
                      for i, rx in enumerate(rxs))
     script = "\n".join([
@@ -103,6 +110,7 @@ def plot(med, prefix):
         "set key top left",
         "set yrange [0:*]",
         "set ylabel 'MB per receive-CPU-second'",
+        "set xlabel 'MTU, every byte checked'",
         "set grid ytics",
         "plot " + cols,
     ])

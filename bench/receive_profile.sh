@@ -7,7 +7,7 @@
 #   make bench
 source "$(dirname "$0")/lib/receive.sh"
 
-BYTES=${BYTES:-$((256 << 20))}
+BYTES=${BYTES:-$((1 << 30))}
 MTUS=${MTUS:-"1500 9000"}
 RECEIVERS=${RECEIVERS:-"zcrx-4k zcrx-64k recv epoll"}
 TOP=${TOP:-15}

@@ -13,7 +13,7 @@
 # epoll (tools/recv-plain -m recv / -m epoll).
 source "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/loopnic.sh"
 
-SINK=$LN_TOP/build/tools/zcrx-sink
+SINK=${SINK:-$LN_TOP/build/tools/zcrx-sink}
 PLAIN=$LN_TOP/build/tools/recv-plain
 PERF=${PERF:-perf}
 # In the VM only $ZCRX_IO is writable; make bench copies it to build/bench.
@@ -66,11 +66,7 @@ rc_setup() {
 	[ "$(nproc)" -ge 2 ] || { echo "needs two CPUs, has $(nproc)"; return 1; }
 	taskset -pc $SEND_CPU $$ > /dev/null || return 1
 	ln_setup > /dev/null || return 1
-	in_b ethtool -L "$LN_DEV_B" combined 2 || return 1
-	in_b ethtool -X "$LN_DEV_B" equal 1 || return 1
-	in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port $PORT \
-		action $QUEUE > /dev/null || return 1
-	ln_hds "$LN_NS_B" "$LN_DEV_B" on || return 1
+	ln_zc_queue $QUEUE $PORT || return 1
 	# The ACKs the receiver sends back are the sender's receive work.
 	rc_irqs_to "$LN_NS_B" "$LN_DEV_B" $RECV_CPU || return 1
 	rc_irqs_to "$LN_NS_A" "$LN_DEV_A" $SEND_CPU || return 1

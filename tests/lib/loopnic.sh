@@ -192,6 +192,17 @@ ln_no_io_uring() {
 	! echo "$out" | grep -qx 1
 }
 
+# ln_zc_queue QUEUE PORT: what a zero-copy receiver on B's QUEUE needs:
+# QUEUE + 1 queues with RSS on queue 0 only, TCP/IPv4 PORT steered to
+# QUEUE, header split on
+ln_zc_queue() {
+	in_b ethtool -L "$LN_DEV_B" combined $(($1 + 1)) || return 1
+	in_b ethtool -X "$LN_DEV_B" equal 1 || return 1
+	in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port "$2" \
+		action "$1" > /dev/null || return 1
+	ln_hds "$LN_NS_B" "$LN_DEV_B" on
+}
+
 # ln_wait TIMEOUT CMD...: poll CMD until it succeeds or TIMEOUT seconds pass
 ln_wait() {
 	local end=$((SECONDS + $1))
