@@ -111,7 +111,7 @@ ln_stat() {
 # ln_stream NS_RECV NS_SEND ADDR BYTES [pstream recv options...]
 # Pattern-checked streams from NS_SEND to ADDR:$LN_PORT in NS_RECV (as
 # many as recv's -c says); prints the receiver's report, returns its
-# verdict.
+# verdict. With LN_SPORT set, connection N leaves from port LN_SPORT + N.
 ln_stream() {
 	local nsr=$1 nss=$2 addr=$3 bytes=$4 fam=
 	local out rc
@@ -123,7 +123,8 @@ ln_stream() {
 		> "$out" 2>&1 &
 	local recv=$!
 	ip netns exec "$nss" "$PSTREAM" send $fam -a "$addr" -p "$LN_PORT" -b "$bytes" \
-		-c "$(ln_conns "$@")" || kill "$recv" 2>/dev/null
+		-c "$(ln_conns "$@")" ${LN_SPORT:+-s "$LN_SPORT"} ||
+		kill "$recv" 2>/dev/null
 	wait "$recv"
 	rc=$?
 	sed 's/^/# /' "$out"

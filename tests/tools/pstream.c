@@ -4,7 +4,7 @@
  *
  *   pstream recv [-6] -p PORT [-c CONNS] [-b BYTES] [-t SECONDS] [-m MAXGAP_MS]
  *   pstream send [-6] -a ADDR -p PORT (-b BYTES | -u FILE) [-c CONNS]
- *                [-w SECONDS]
+ *                [-w SECONDS] [-s SPORT]
  *
  * Every stream carries the pattern of tests/lib/pattern.h, so a chunk that
  * is lost, duplicated, reordered or written to the wrong place shows up as
@@ -15,7 +15,8 @@
  * with exactly BYTES when -b is given, and (with -m) no receive gap over
  * MAXGAP_MS. The sender retries connect() while nobody listens yet, for
  * up to SECONDS (default 10); with -u it sends until FILE exists, for tests
- * that act while a stream runs.
+ * that act while a stream runs. With -s, connection N leaves from source
+ * port SPORT + N, so a test can know each flow's 4-tuple (and RSS hash).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -195,8 +196,26 @@ static int do_recv(bool v6, int port, int nconns, int64_t want, int timeout_s,
 	return ok ? 0 : 1;
 }
 
+/* Bind @fd to source port @sport (0: let connect() pick one) */
+static void bind_source_port(int fd, int family, int sport)
+{
+	struct sockaddr_storage src = {};
+	int one = 1;
+
+	if (!sport)
+		return;
+	src.ss_family = family;
+	if (family == AF_INET6)
+		((struct sockaddr_in6 *)&src)->sin6_port = htons(sport);
+	else
+		((struct sockaddr_in *)&src)->sin_port = htons(sport);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)))
+		die("bind");
+}
+
 static int connect_retry(struct sockaddr_storage *ss, socklen_t len,
-			 int wait_s)
+			 int sport, int wait_s)
 {
 	uint64_t deadline = now_ms() + wait_s * 1000ull;
 	int fd;
@@ -205,6 +224,7 @@ static int connect_retry(struct sockaddr_storage *ss, socklen_t len,
 		fd = socket(ss->ss_family, SOCK_STREAM, 0);
 		if (fd < 0)
 			die("socket");
+		bind_source_port(fd, ss->ss_family, sport);
 		if (!connect(fd, (struct sockaddr *)ss, len))
 			return fd;
 		if (errno != ECONNREFUSED || now_ms() > deadline)
@@ -223,7 +243,7 @@ static bool stop_requested(const char *until)
 }
 
 static int do_send(bool v6, const char *addr, int port, int nconns,
-		   uint64_t bytes, const char *until, int wait_s)
+		   uint64_t bytes, const char *until, int wait_s, int sport)
 {
 	int fds[MAX_CONNS], i;
 	uint64_t off[MAX_CONNS] = {}, end[MAX_CONNS];
@@ -235,7 +255,7 @@ static int do_send(bool v6, const char *addr, int port, int nconns,
 	if (!buf)
 		die("malloc");
 	for (i = 0; i < nconns; i++) {
-		fds[i] = connect_retry(&ss, len, wait_s);
+		fds[i] = connect_retry(&ss, len, sport ? sport + i : 0, wait_s);
 		end[i] = bytes;
 	}
 
@@ -274,13 +294,13 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: pstream recv [-6] -p PORT [-c CONNS] [-b BYTES] [-t S] [-m MS]\n"
 		"       pstream send [-6] -a ADDR -p PORT (-b BYTES | -u FILE) [-c CONNS]\n"
-		"                    [-w SECONDS]\n");
+		"                    [-w SECONDS] [-s SPORT]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	int port = 0, conns = 1, timeout = 300, wait_s = 10, opt;
+	int port = 0, conns = 1, timeout = 300, wait_s = 10, sport = 0, opt;
 	int64_t bytes = -1, max_gap = -1;
 	const char *addr = NULL, *until = NULL;
 	bool v6 = false, recv_mode;
@@ -291,7 +311,7 @@ int main(int argc, char **argv)
 	if (!recv_mode && strcmp(argv[1], "send"))
 		usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "6a:p:c:b:t:m:u:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "6a:p:c:b:t:m:u:w:s:")) != -1) {
 		switch (opt) {
 		case '6': v6 = true; break;
 		case 'a': addr = optarg; break;
@@ -302,10 +322,12 @@ int main(int argc, char **argv)
 		case 'm': max_gap = atoll(optarg); break;
 		case 'u': until = optarg; break;
 		case 'w': wait_s = atoi(optarg); break;
+		case 's': sport = atoi(optarg); break;
 		default: usage();
 		}
 	}
-	if (!port || conns < 1 || conns > MAX_CONNS)
+	if (!port || conns < 1 || conns > MAX_CONNS || sport < 0 ||
+	    sport + conns > 65536)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (recv_mode)
@@ -313,5 +335,5 @@ int main(int argc, char **argv)
 	if (!addr || (bytes < 0) == !until)
 		usage();
 	return do_send(v6, addr, port, conns, until ? UINT64_MAX : (uint64_t)bytes,
-		       until, wait_s);
+		       until, wait_s, sport);
 }
