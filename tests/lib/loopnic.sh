@@ -220,13 +220,9 @@ ln_wait() {
 # (skb_attempt_defer_free()): until that CPU runs NET_RX again, they and the
 # page pool buffers in them wait on its defer list. On a busy host that is
 # microseconds; in an idle test guest it can be forever, so tests that wait
-# for a pool to drain push a loopback packet through each CPU.
+# for a pool to drain push a loopback packet through each CPU
+# (tests/tools/netrx_kick, in the namespace the test runs in).
 ln_flush_defer() {
-	local cpu
-
-	ip link set lo up
-	for cpu in $(seq 0 $(($(nproc) - 1))); do
-		taskset -c "$cpu" bash -c ': < /dev/tcp/127.0.0.1/9' 2>/dev/null
-	done
+	"$LN_BIN/tools/netrx_kick"
 	return 0
 }
