@@ -8,6 +8,8 @@
 #   make run          build, boot the release kernel, show what it has
 #   make vm [KERNEL=debug] [CMD='...']   shell or one command in the VM
 #   make bench        benchmarks in the release VM [BENCH=NAME: one]
+#   make stress       teardown races and starvation, 50 rounds, both kernels
+#   make fuzz         the API fuzzer on the debug kernel [DURATION=s SEED=n]
 #   make export-patches                  tree commits -> kernel/patches/
 #   make series                          the series for a 6.12 tree
 #   make series-check                    bisect build + checkpatch (slow)
@@ -40,6 +42,7 @@ KMAKE_ARGS := -j$(JOBS) KBUILD_BUILD_USER=zcrx KBUILD_BUILD_HOST=zcrx
 KMAKE_ENV  := PATH=/usr/lib/ccache:$$PATH CCACHE_BASEDIR=$(CURDIR)
 
 .PHONY: all deps tree headers kernels $(KERNELS:%=kernel-%) userspace vm run check bench \
+	stress fuzz \
 	checkpatch export-patches series series-check reset-tree clean distclean
 
 all: kernels userspace
@@ -115,6 +118,24 @@ bench: kernel-release userspace
 	rc=$$?; mkdir -p $(BUILD)/bench; \
 	cp -r $(BUILD)/vm/bench/io/bench/. $(BUILD)/bench/ 2>/dev/null; \
 	echo "bench: results in $(BUILD)/bench/"; exit $$rc
+
+# Outside make check, which runs each of these a few times: every teardown
+# race of tests/zcrx/races.sh and both starvation cases, STRESS_ROUNDS
+# times each on both kernels; and a soak of the API fuzzer on the debug
+# kernel for DURATION seconds (SEED repeats a run). Judged like make check.
+STRESS_ROUNDS ?= 50
+stress: kernels userspace
+	@scripts/soak.sh stress \
+		'RACE_ROUNDS=$(STRESS_ROUNDS) STARVE_ROUNDS=$(STRESS_ROUNDS)' \
+		$$(($(STRESS_ROUNDS) * 90)) tests/zcrx/races.sh,tests/zcrx/starve.sh \
+		$(foreach k,$(KERNELS),$(k)=$(call bzimage,$(k)))
+
+DURATION ?= 600
+SEED ?=
+fuzz: kernel-debug userspace
+	@scripts/soak.sh fuzz \
+		'FUZZ_DURATION=$(DURATION) $(if $(SEED),FUZZ_SEED=$(SEED))' \
+		$$(($(DURATION) + 600)) tests/zcrx/fuzz.sh debug=$(call bzimage,debug)
 
 # check.sh builds (tree, each kernel, userspace) and tests, timing each
 # phase for the table it prints before the closing line. make -n runs any

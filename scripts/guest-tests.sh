@@ -7,7 +7,9 @@
 # Usage: scripts/guest-tests.sh LIST [TIMEOUT_PER_TEST]
 #
 # A shell test that needs longer (the debug kernel is several times slower
-# than the release one) says so in a "# test-timeout: SECONDS" line.
+# than the release one) says so in a "# test-timeout: SECONDS" line;
+# ZCRX_TEST_TIMEOUT in the environment (make stress, make fuzz) overrides
+# both.
 #
 # Each test's start and end times go to NNN.time (report.py lists the
 # slowest). Tests see ZCRX_DEBUG_KERNEL=1 on a kernel built with KASAN,
@@ -44,11 +46,12 @@ kmemleak_scan() {
 	echo scan > $kmemleak
 }
 
-# test_timeout TEST: the test's own time limit, or the default
+# test_timeout TEST: ZCRX_TEST_TIMEOUT (a soak run's), the test's own
+# time limit, or the default
 test_timeout() {
-	local t
+	local t=${ZCRX_TEST_TIMEOUT:-}
 
-	case $1 in
+	[ -z "$t" ] && case $1 in
 	*.sh) t=$(sed -n '1,10s/^# test-timeout: \([0-9]\+\)$/\1/p' "$1") ;;
 	esac
 	echo "${t:-$limit}"
