@@ -168,13 +168,63 @@ boot selfcheck "$first_kernel" \
 	"splat detector fails a run with an lkdtm WARNING ($first)"
 records+=("$top/build/vm/selfcheck/records.tsv")
 
-for spec in "$@"; do
-	name=${spec%%=*}
-	kernel=${spec#*=}
-	echo "== $name kernel"
-	boot "$name" "$kernel" "scripts/guest-tests.sh $list"
-	"$top/scripts/report.py" vm-run "$top/build/vm/$name" "$name"
-	records+=("$top/build/vm/$name/records.tsv")
+# The kernels' VMs run side by side: a TCG guest leaves about a third of
+# its two host cores idle (timers, waits), and the debug kernel's run,
+# the longest by far, is split in CHECK_DEBUG_SHARDS (default 2) VMs over
+# lists of about equal time (by the last run's test times). KUnit runs in
+# the first VM of each kernel only.
+vm_for() {
+	local name=$1 kernel=$2 tests=$3 append=$4 t0 rc
+
+	t0=$EPOCHREALTIME
+	VM_APPEND="${VM_APPEND:-} $append" "$top/scripts/vm.sh" -k "$kernel" \
+		-n "$name" -t "$timeout" -c "scripts/guest-tests.sh $tests" 2>&1 |
+		sed -u "s/^/[$name] /"
+	rc=${PIPESTATUS[0]}
+	[[ $rc -eq 0 ]] || echo "check: VM '$name' exited with status $rc" >&2
+	awk -v n="vm $name" -v a="$t0" -v b="$EPOCHREALTIME" \
+		'BEGIN { printf "%s\t%.1f\t-\n", n, b - a }' > "$check/$name.phase"
+}
+
+runs=()
+vms() {
+	local spec name kernel shards i prev=() run
+
+	for spec in "$@"; do
+		name=${spec%%=*}
+		kernel=${spec#*=}
+		shards=1
+		[[ $name == debug ]] && shards=${CHECK_DEBUG_SHARDS:-2}
+		if [[ $shards -eq 1 ]]; then
+			vm_for "$name" "$kernel" "$list" "" &
+			runs+=("$name $name")
+			continue
+		fi
+		prev=("$top/build/vm/$name" "$top"/build/vm/"$name"-*/)
+		"$top/scripts/report.py" shard "$list" "$shards" \
+			"$check/$name.list" "${prev[@]}" || return 1
+		for i in $(seq "$shards"); do
+			run=$name-$i
+			vm_for "$run" "$kernel" "$check/$name.list.$i" \
+				"$([[ $i -gt 1 ]] && echo kunit.enable=0)" &
+			runs+=("$run $name")
+		done
+	done
+	wait
+}
+
+echo "== tests: every kernel, side by side"
+rm -f "$check"/*.phase
+timed "vms, side by side" vms "$@"
+cat "$check"/*.phase >> "$phases"
+for r in "${runs[@]}"; do
+	run=${r% *}
+	name=${r#* }
+	vm_dirs+=("$top/build/vm/$run")
+	echo "== $run"
+	"$top/scripts/report.py" vm-run "$top/build/vm/$run" "$name" \
+		$([[ $run == *-[2-9] ]] && echo --no-kunit)
+	records+=("$top/build/vm/$run/records.tsv")
 done
 
 finish

@@ -15,7 +15,9 @@ Every result becomes a record "status<TAB>kernel<TAB>name<TAB>detail" in
 RUNDIR/records.tsv and a line on stdout; `summary` adds up record files and
 prints the closing line.
 
-  report.py vm-run RUNDIR KERNEL      results of one test run
+  report.py vm-run RUNDIR KERNEL [--no-kunit]
+                                      results of one test run (KUnit ran
+                                      in another VM of the same kernel)
   report.py host-run RUNDIR NAME      unit tests run on the host, their
                                       output in RUNDIR/results as the guest
                                       leaves it
@@ -26,6 +28,10 @@ prints the closing line.
                                       check.sh) and the ten slowest tests
                                       of each run
   report.py summary FILE...           closing line; exit 1 on any failure
+  report.py shard LIST N OUT RUNDIR...
+                                      split a test list into N lists
+                                      OUT.1..OUT.N of about equal time,
+                                      by the test times RUNDIRs recorded
 
 A VM that scripts/vm.sh had to stop (stuck, QEMU error, time limit, no exit
 status) left RUNDIR/vm-error; it becomes a failed record "vm NAME" with the
@@ -245,11 +251,12 @@ def vm_error_records(rundir, kernel):
     return [Record("fail", kernel, name, what)]
 
 
-def evaluate_run(rundir, kernel):
+def evaluate_run(rundir, kernel, kunit=True):
     lines = strip_log(read(os.path.join(rundir, "kernel.log")))
     io = os.path.join(rundir, "io")
     records = vm_error_records(rundir, kernel)
-    records += kunit_records(kernel, lines)
+    if kunit:
+        records += kunit_records(kernel, lines)
     records += selftest_records(kernel, os.path.join(io, "results"))
     records += splat_records(kernel, lines, read(os.path.join(io, "kmemleak.txt")))
     return records
@@ -270,8 +277,8 @@ def write_records(rundir, records):
             f.write(r.tsv() + "\n")
 
 
-def cmd_vm_run(rundir, kernel):
-    records = evaluate_run(rundir, kernel)
+def cmd_vm_run(rundir, kernel, kunit=True):
+    records = evaluate_run(rundir, kernel, kunit)
     for r in records:
         print(r.line())
     seconds = boot_time(rundir)
@@ -358,11 +365,14 @@ def cmd_timing(phases, rundirs):
             except ValueError:
                 pass
     if rows:
+        # status "-": a VM that ran beside others, inside a phase
         print("# wall clock per phase (min:s)")
         for name, seconds, status in rows:
-            note = "" if status == "0" else f"  (status {status})"
-            print(f"#   {clock(seconds):>6}  {name}{note}")
-        print(f"#   {clock(sum(r[1] for r in rows)):>6}  total")
+            note = "" if status in ("0", "-") else f"  (status {status})"
+            indent = "  " if status == "-" else ""
+            print(f"#   {clock(seconds):>6}  {indent}{name}{note}")
+        total = sum(r[1] for r in rows if r[2] != "-")
+        print(f"#   {clock(total):>6}  total")
     for rundir in rundirs:
         times = test_times(rundir)
         if not times:
@@ -375,6 +385,39 @@ def cmd_timing(phases, rundirs):
             print(f"#   {clock(seconds):>6}  {name}")
         for _, name in (t for t in times if t[0] is None):
             print(f"#   {'-':>6}  {name} (did not finish)")
+    return 0
+
+
+def test_name(path):
+    """A list entry's name, as guest-tests.sh gives it."""
+    base = os.path.basename(path)
+    if base.endswith(".sh"):
+        base = base[:-3]
+    return os.path.basename(os.path.dirname(path)) + "/" + base
+
+
+def cmd_shard(listfile, n, out, rundirs):
+    """Longest first, each test to the list with the least time so far; a
+    test no run has timed counts as the median. Each list keeps the
+    order of LIST."""
+    tests = [l for l in read(listfile).splitlines() if l.strip()]
+    known = {}
+    for rundir in rundirs:
+        for seconds, name in test_times(rundir):
+            if seconds is not None:
+                known[name] = max(seconds, known.get(name, 0))
+    times = sorted(known.values())
+    median = times[len(times) // 2] if times else 1.0
+    cost = {t: known.get(test_name(t), median) for t in tests}
+    loads = [0.0] * n
+    shard_of = {}
+    for t in sorted(tests, key=lambda t: -cost[t]):
+        i = loads.index(min(loads))
+        shard_of[t] = i
+        loads[i] += cost[t]
+    for i in range(n):
+        with open(f"{out}.{i + 1}", "w") as f:
+            f.writelines(t + "\n" for t in tests if shard_of[t] == i)
     return 0
 
 
@@ -395,8 +438,13 @@ def cmd_summary(files):
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "vm-run":
-        return cmd_vm_run(argv[1], argv[2])
+    if len(argv) in (3, 4) and argv[0] == "vm-run":
+        if len(argv) == 4 and argv[3] != "--no-kunit":
+            print(__doc__, file=sys.stderr)
+            return 2
+        return cmd_vm_run(argv[1], argv[2], len(argv) == 3)
+    if len(argv) >= 4 and argv[0] == "shard":
+        return cmd_shard(argv[1], int(argv[2]), argv[3], argv[4:])
     if len(argv) == 3 and argv[0] == "host-run":
         return cmd_host_run(argv[1], argv[2])
     if len(argv) == 3 and argv[0] == "expect-splat":
