@@ -28,12 +28,32 @@ in_b ethtool -L "$LN_DEV_B" combined $((ZC_QUEUE + 1)) || rc=1
 [ "$(channels)" = $((ZC_QUEUE + 1)) ] && bound $ZC_QUEUE || rc=1
 ktap_result $rc "3 -> $((ZC_QUEUE + 1)) channels with queue $ZC_QUEUE bound: allowed, still bound"
 
-out=$(in_b ethtool -L "$LN_DEV_B" combined $ZC_QUEUE 2>&1)
+# steer_rules ACTION: delete or add the ntuple rules that steer ZC_PORT to
+# ZC_QUEUE, which ethtool checks before the memory provider
+steer_rules() {
+	local loc
+
+	if [ "$1" = delete ]; then
+		for loc in $(in_b ethtool -n "$LN_DEV_B" |
+			     awk '/^Filter:/ { print $2 }'); do
+			in_b ethtool -N "$LN_DEV_B" delete "$loc" || return 1
+		done
+		return 0
+	fi
+	in_b ethtool -N "$LN_DEV_B" flow-type tcp4 dst-port $ZC_PORT \
+		action $ZC_QUEUE > /dev/null &&
+	in_b ethtool -N "$LN_DEV_B" flow-type tcp6 dst-port $ZC_PORT \
+		action $ZC_QUEUE > /dev/null
+}
+
+steer_rules delete
 rc=$?
+out=$(in_b ethtool -L "$LN_DEV_B" combined $ZC_QUEUE 2>&1) && rc=1
 ktap_info "ethtool -L combined $ZC_QUEUE: $out"
-[ $rc -ne 0 ] && echo "$out" | grep -q "memory provider" &&
-	[ "$(channels)" = $((ZC_QUEUE + 1)) ]
-ktap_result $? "$ZC_QUEUE channel, which would drop queue $ZC_QUEUE: refused for the memory provider"
+echo "$out" | grep -q "memory provider" || rc=1
+[ "$(channels)" = $((ZC_QUEUE + 1)) ] || rc=1
+steer_rules add || rc=1
+ktap_result $rc "$ZC_QUEUE channel, which would drop queue $ZC_QUEUE: refused for the memory provider"
 
 rc=0
 in_a "$PSTREAM" send -a "$LN_ADDR4_B" -p $ZC_PORT -b $MiB || rc=1
