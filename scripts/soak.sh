@@ -8,6 +8,7 @@
 #   NAME     the run, build/vm/NAME-KERNEL
 #   VAR=...  environment of the tests in the guest (rounds, duration)
 #   SECONDS  time limit of each test, over its own "# test-timeout:"
+# The kernels' VMs run side by side.
 #   TEST     a path under tests/
 set -uo pipefail
 
@@ -26,15 +27,24 @@ start=$SECONDS
 ACCEL=$("$top/scripts/kvm-probe.sh" "${1#*=}")
 export ACCEL=${ACCEL:-tcg}
 
+# soak_vm RUN BZIMAGE: the tests in one VM, its lines prefixed with RUN
+soak_vm() {
+	"$top/scripts/vm.sh" -k "$2" -n "$1" -t $((limit + 900)) \
+		-c "env $env ZCRX_TEST_TIMEOUT=$limit scripts/guest-tests.sh $list $limit" \
+		2>&1 | sed -u "s/^/[$1] /"
+}
+
+# The kernels side by side, as in make check
 for spec in "$@"; do
-	kernel=${spec%%=*}
-	run=$name-$kernel
+	run=$name-${spec%%=*}
 	vm_dirs+=("$top/build/vm/$run")
 	echo "== $run: $tests ($env)"
-	# the time limit of the tests, and a quarter hour for boot and checks
-	"$top/scripts/vm.sh" -k "${spec#*=}" -n "$run" -t $((limit + 900)) \
-		-c "env $env ZCRX_TEST_TIMEOUT=$limit scripts/guest-tests.sh $list $limit"
-	"$top/scripts/report.py" vm-run "$top/build/vm/$run" "$kernel"
+	soak_vm "$run" "${spec#*=}" &
+done
+wait
+for spec in "$@"; do
+	run=$name-${spec%%=*}
+	"$top/scripts/report.py" vm-run "$top/build/vm/$run" "${spec%%=*}"
 	records+=("$top/build/vm/$run/records.tsv")
 done
 echo "== time: $((SECONDS - start)) s in all"
