@@ -53,7 +53,11 @@
 
 #include "pattern.h"
 
-#define AREA_BUFS	1024		/* 4 MiB of 4 KiB buffers */
+/*
+ * 16 MiB of 4 KiB buffers: more than the queue's page pool takes, so that
+ * data a restart left for the copy fallback finds free buffers
+ */
+#define AREA_BUFS	4096
 #define FLOWING		(256 << 10)	/* bytes before the race starts */
 #define SLICE		(64 << 10)	/* read limit of restart-reg's requests */
 #define REG_ROUNDS	4		/* rings per restart-reg round */

@@ -46,25 +46,26 @@ gone_round() {
 	race_round "$@" && zc_check_gone
 }
 
-# race NAME DESCRIPTION [ARGS...]: ROUNDS rounds, one KTAP result
-race() {
-	local name=$1 desc=$2 i rc=0 start=$SECONDS
+# rounds ROUND_FN NAME DESCRIPTION [ARGS...]: ROUND_FN NAME ROUND ARGS...
+# for each of the ROUNDS rounds, until one fails; one KTAP result
+rounds() {
+	local fn=$1 name=$2 desc=$3 i rc=0 start=$SECONDS
 
-	shift 2
+	shift 3
 	for i in $(seq $ROUNDS); do
-		gone_round "$name" $i "$@" || { rc=1; break; }
+		"$fn" "$name" $i "$@" || { rc=1; break; }
 	done
 	ktap_info "$name: $((i - rc)) rounds in $((SECONDS - start)) s"
-	ktap_result $rc "$desc, $ROUNDS times: provider gone after each"
+	ktap_result $rc "$desc, $ROUNDS times"
 }
 
-# unregister_round ROUND: race 4, which deletes the pair; no queue is
-# left bound, and the deleted device's pools, which wait on lo, drain.
+# unregister_round NAME ROUND: race 4, which deletes the pair; no queue
+# is left bound, and the deleted device's pools, which wait on lo, drain.
 # A fresh pair for what comes next, whatever happened.
 unregister_round() {
 	local rc=0
 
-	race_round unregister "$1" -d "$LN_ID" || rc=1
+	race_round "$1" "$2" -d "$LN_ID" || rc=1
 	ln_no_io_uring "$LN_NS_B" || rc=1
 	if ! ln_wait 30 zc_no_pools "$LN_NS_B" lo; then
 		ktap_info "the deleted device's pools did not drain"
@@ -75,43 +76,27 @@ unregister_round() {
 	return $rc
 }
 
-unregister_rounds() {
-	local i rc=0 start=$SECONDS
-
-	for i in $(seq $ROUNDS); do
-		unregister_round $i || { rc=1; break; }
-	done
-	ktap_info "unregister: $((i - rc)) rounds in $((SECONDS - start)) s"
-	ktap_result $rc "device unregister vs ring exit, $ROUNDS times: pools drained after each"
-}
-
-# dmabuf_round ROUND: race 7, and the dma-buf is gone after it
+# dmabuf_round NAME ROUND: race 7, and the dma-buf is gone after it
 dmabuf_round() {
 	local before
 
 	before=$(zc_dmabufs)
-	gone_round dmabuf-close "$1" || return 1
+	gone_round "$1" "$2" || return 1
 	zc_dmabufs_back "$before"
 }
 
-dmabuf_rounds() {
-	local i rc=0 start=$SECONDS
-
-	for i in $(seq $ROUNDS); do
-		dmabuf_round $i || { rc=1; break; }
-	done
-	ktap_info "dmabuf-close: $((i - rc)) rounds in $((SECONDS - start)) s"
-	ktap_result $rc "dma-buf fd close vs ring exit, $ROUNDS times: provider and dma-buf gone after each"
-}
-
-race ring-exit "ring exit vs NAPI refill"
-race sock-close "socket shutdown or close vs RECV_ZC"
-race sigkill "SIGKILL mid-stream"
-unregister_rounds
+rounds gone_round ring-exit "ring exit vs NAPI refill: provider gone"
+rounds gone_round sock-close \
+	"socket shutdown or close vs RECV_ZC: provider gone"
+rounds gone_round sigkill "SIGKILL mid-stream: provider gone"
+rounds unregister_round unregister \
+	"device unregister vs ring exit: pools drained"
 # ip netns exec mounts the namespace's sysfs over /sys, which hides
 # debugfs: zcrx_race gets the restart knob as an fd opened out here
-race restart-reg "queue restarts vs registrations" \
+rounds gone_round restart-reg "queue restarts vs registrations: provider gone" \
 	-k /proc/self/fd/3 3> "$(ln_restart_knob "$LN_NS_B" "$LN_DEV_B")"
-race export-close "export fd close vs importer exit"
-dmabuf_rounds
+rounds gone_round export-close \
+	"export fd close vs importer exit: provider gone"
+rounds dmabuf_round dmabuf-close \
+	"dma-buf fd close vs ring exit: provider and dma-buf gone"
 ktap_finish

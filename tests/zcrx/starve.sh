@@ -23,10 +23,10 @@ starved() {
 		$(ln_stat "$LN_NS_B" "$LN_DEV_B" rx${ZC_QUEUE}_alloc_fail)))
 }
 
-# 8 MiB for one round; many rounds (make stress) 2 MiB each, which still
+# 8 MiB for one round; many rounds (make stress) 1 MiB each, which still
 # starves the queue hundreds of times a round
 if [ "$ROUNDS" -gt 1 ]; then
-	BYTES=$((2 << 20))
+	BYTES=$((1 << 20))
 else
 	ktap_scale BYTES $((8 << 20))
 fi
