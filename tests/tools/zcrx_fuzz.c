@@ -696,6 +696,18 @@ static void reg_keep(struct regset *s, int slot, int r, uint32_t want_len,
 	me->regs_ok++;
 }
 
+/*
+ * The trail's b of a registration: ring << 60, the errno wanted << 44,
+ * user region, events, dma-buf (bits 42..40), flags << 32, rx_buf_len.
+ */
+static uint64_t reg_what(const struct regset *s, int r, uint32_t len)
+{
+	return (uint64_t)r << 60 | (uint64_t)(uint16_t)-s->want << 44 |
+	       (uint64_t)!!s->user_region << 42 |
+	       (uint64_t)!!s->reg.event_desc << 41 |
+	       (uint64_t)s->dmabuf << 40 | (uint64_t)s->reg.flags << 32 | len;
+}
+
 static void op_register(void)
 {
 	struct regset s = { .exact = true };
@@ -736,7 +748,7 @@ static void op_register(void)
 	ret = sys_register(rings[r].ring.ring_fd, IORING_REGISTER_ZCRX_IFQ,
 			   &s.reg, 1);
 	trail(OP_REGISTER, ((uint64_t)s.reg.if_idx << 32) | s.reg.if_rxq,
-	      ((uint64_t)s.reg.flags << 32) | want_len, ret);
+	      reg_what(&s, r, want_len), ret);
 	if (!ret) {
 		reg_keep(&s, slot, r, want_len, rq);
 		return;
@@ -860,8 +872,9 @@ static void import_keep(int slot, int r, const struct io_uring_zcrx_ifq_reg *reg
 {
 	struct finst *in = &insts[slot];
 
-	if (reg->rx_buf_len != x->rx_buf_len)
-		wfail("import echoed rx_buf_len %u, the instance has %u",
+	/* §8: echoed unchanged, i.e. the 0 we passed */
+	if (reg->rx_buf_len)
+		wfail("import wrote back rx_buf_len %u (the instance has %u)",
 		      reg->rx_buf_len, x->rx_buf_len);
 	memset(in, 0, sizeof(*in));
 	in->live = in->imported = in->shared = true;
@@ -1646,6 +1659,9 @@ static void sender_run(void)
 	int ns, fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the next incarnation of the worker listens on that port again */
+	close(nic_listen);
+	close(lo_listen);
 	ns = open(o.netns, O_RDONLY | O_CLOEXEC);
 	if (ns < 0 || setns(ns, CLONE_NEWNET))
 		_exit(1);
@@ -1669,6 +1685,7 @@ static int listen_on(uint32_t addr, uint16_t port)
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(port),
 				  .sin_addr.s_addr = htonl(addr) };
+	uint64_t deadline = now_ms() + 10000;
 	socklen_t len = sizeof(sa);
 	int fd, one = 1;
 
@@ -1676,7 +1693,11 @@ static int listen_on(uint32_t addr, uint16_t port)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (void *)&sa, sizeof(sa)) || listen(fd, 16))
+	/* a killed incarnation's sender may hold it a little longer */
+	while (bind(fd, (void *)&sa, sizeof(sa)) && errno == EADDRINUSE &&
+	       now_ms() < deadline)
+		pause_ms(20);
+	if (listen(fd, 16))
 		wfail("listen on port %u: %s", port, strerror(errno));
 	if (addr == INADDR_LOOPBACK) {
 		getsockname(fd, (void *)&lo_addr, &len);
