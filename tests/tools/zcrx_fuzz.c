@@ -49,7 +49,9 @@
  * ops (default unlimited) and prints the totals:
  *   # fuzz: seed=S calls=C refill_entries=R workers=W kills=K ops=O
  *           cqes=Q data_bytes=D verified_bytes=V forks=F regs=G
- *           imports=I seconds=T
+ *           imports=I zc_bytes=Z copy_bytes=Y seconds=T
+ * (Z and Y: what the instances of rings closed in an orderly way moved
+ * zero-copy and by copy, from the rings' fdinfo).
  * and "done: ok" (exit 0) or "done: FAIL" (exit 1). Runs as root in the
  * network namespace of IF. tests/zcrx/fuzz.sh runs it.
  */
@@ -440,10 +442,43 @@ static void inst_drop(struct finst *in)
 	memset(in, 0, sizeof(*in));
 }
 
+/* What the ring's own instances (not imports) moved, from its fdinfo */
+static void ring_count_bytes(int r)
+{
+	unsigned long long zc, copy;
+	char path[64], line[256];
+	unsigned long id;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d",
+		 rings[r].ring.ring_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zc_bytes=");
+
+		if (sscanf(line, "Zcrx%lu:", &id) != 1 || !p ||
+		    sscanf(p, "zc_bytes=%llu copy_bytes=%llu", &zc, &copy) != 2)
+			continue;
+		for (i = 0; i < MAX_INSTS; i++)
+			if (insts[i].live && insts[i].ring == r &&
+			    insts[i].id == id && !insts[i].imported)
+				break;
+		if (i == MAX_INSTS)
+			continue;
+		me->zc_bytes += zc;
+		me->copy_bytes += copy;
+	}
+	fclose(f);
+}
+
 static void ring_close(int r)
 {
 	int i;
 
+	ring_count_bytes(r);
 	for (i = 0; i < MAX_REQS; i++) {
 		if (!reqs[i].live || reqs[i].ring != r)
 			continue;
@@ -721,7 +756,7 @@ static void op_register(void)
 	s.dmabuf = !s.nodev && chance(20);
 	if (!area_make(&s.fa, &s.area, s.dmabuf))
 		return;
-	rq = chance(80) ? 1 + below(4096) : 1 + below(32768);
+	rq = chance(60) ? 1 + below(4096) : 1 + below(32768);
 	s.reg.rq_entries = rq;
 	s.reg.rx_buf_len = want_len = pick_rx_buf_len();
 	s.reg.area_ptr = (uintptr_t)&s.area;
@@ -1368,14 +1403,20 @@ static void op_refill(void)
 		flush_rq(in);
 }
 
-/* A garbage entry; most are well formed and name buffers we do not hold */
-static struct io_uring_zcrx_rqe garbage(struct finst *in)
+/*
+ * A garbage entry; most are well formed and name buffers we do not hold.
+ * Without @malformed none has a bad area id, offset or __pad: the kernel
+ * skips those entries, where a malformed one ends a FLUSH_RQ pass.
+ */
+static struct io_uring_zcrx_rqe garbage(struct finst *in, bool malformed)
 {
 	unsigned int nbufs = in->areas_known ? in->areas[0].len >> in->buf_shift
 					     : 16;
 	struct io_uring_zcrx_rqe e = { .len = 1U << in->buf_shift };
 	unsigned int k = below(100);
 
+	if (!malformed && k >= 35 && k < 40)
+		k = 100;
 	if (!nbufs)
 		nbufs = 1;
 	e.off = below(nbufs) << in->buf_shift;
@@ -1398,34 +1439,58 @@ static struct io_uring_zcrx_rqe garbage(struct finst *in)
 	return e;
 }
 
-/* Fill the free part of the ring with garbage, let the kernel eat it. */
+/* Fill the free part of the ring with garbage; the number written. */
+static uint32_t bulk_fill(struct finst *in, bool malformed)
+{
+	uint32_t tail = *in->ktail, head, n, j;
+
+	head = __atomic_load_n(in->khead, __ATOMIC_ACQUIRE);
+	n = in->rq_entries - (tail - head);
+	if (n > in->rq_entries)
+		return 0;
+	for (j = 0; j < n; j++)
+		in->rqes[(tail + j) & (in->rq_entries - 1)] =
+			garbage(in, malformed);
+	__atomic_store_n(in->ktail, tail + n, __ATOMIC_RELEASE);
+	me->refill += n;
+	return n;
+}
+
+/* FLUSH_RQ until the kernel took everything, or @max calls */
+static void bulk_flush(struct finst *in, unsigned int max)
+{
+	uint32_t head, tail;
+
+	while (max--) {
+		head = __atomic_load_n(in->khead, __ATOMIC_ACQUIRE);
+		tail = __atomic_load_n(in->ktail, __ATOMIC_ACQUIRE);
+		if (head == tail)
+			break;
+		expect_ret("FLUSH_RQ", flush_rq(in), 0);
+	}
+}
+
+/*
+ * Fill the ring with garbage and let the kernel eat it, a few rounds; now
+ * and then with malformed entries, each of which ends a pass.
+ */
 static void op_refill_bulk(void)
 {
-	int i = pick_inst(true), k;
-	uint32_t tail, head, n, j;
+	int i = pick_inst(true), rounds = 2 + below(4);
+	bool malformed = chance(15);
 	struct finst *in;
+	uint64_t n = 0;
 
 	if (i < 0 || insts[i].honest)
 		return;
 	in = &insts[i];
-	tail = *in->ktail;
-	head = __atomic_load_n(in->khead, __ATOMIC_ACQUIRE);
-	n = in->rq_entries - (tail - head);
-	if (n > in->rq_entries)
-		n = 0;
-	for (j = 0; j < n; j++)
-		in->rqes[(tail + j) & (in->rq_entries - 1)] = garbage(in);
-	__atomic_store_n(in->ktail, tail + n, __ATOMIC_RELEASE);
-	me->refill += n;
+	while (rounds--) {
+		n += bulk_fill(in, malformed);
+		bulk_flush(in, malformed ? 8 : 4);
+	}
 	/* what we held, we may hold no more: the garbage named it */
 	in->nr_held = 0;
-	for (k = 0; k < 4; k++) {
-		head = __atomic_load_n(in->khead, __ATOMIC_ACQUIRE);
-		if (head == tail + n)
-			break;
-		flush_rq(in);
-	}
-	trail(OP_REFILL_BULK, i, n, tail + n - head);
+	trail(OP_REFILL_BULK, i, n, malformed);
 }
 
 static void op_refill_ht(void)
@@ -1729,14 +1794,14 @@ static void worker_setup(void)
 static enum fuzz_op pick_op(void)
 {
 	static const unsigned char weight[NR_OPS] = {
-		[OP_RING_OPEN] = 4,	[OP_RING_CLOSE] = 1,
-		[OP_REGISTER] = 12,	[OP_EXPORT] = 3,
-		[OP_IMPORT] = 3,	[OP_CTRL] = 10,
-		[OP_ADD_AREA] = 3,	[OP_QUERY] = 2,
+		[OP_RING_OPEN] = 3,	[OP_RING_CLOSE] = 1,
+		[OP_REGISTER] = 10,	[OP_EXPORT] = 3,
+		[OP_IMPORT] = 3,	[OP_CTRL] = 14,
+		[OP_ADD_AREA] = 3,	[OP_QUERY] = 4,
 		[OP_SOCK_OPEN] = 6,	[OP_SOCK_WRITE] = 8,
-		[OP_SOCK_CLOSE] = 3,	[OP_RECV] = 12,
+		[OP_SOCK_CLOSE] = 3,	[OP_RECV] = 14,
 		[OP_REAP] = 16,		[OP_REFILL] = 6,
-		[OP_REFILL_BULK] = 5,	[OP_REFILL_HT] = 1,
+		[OP_REFILL_BULK] = 6,	[OP_REFILL_HT] = 1,
 		[OP_FORK] = 1,
 	};
 	unsigned int total = 0, k, i;
@@ -1961,7 +2026,7 @@ static void kill_one(pid_t *pids, uint64_t *kills)
 
 static void print_totals(uint64_t kills, uint64_t ms)
 {
-	uint64_t t[10] = { 0 };
+	uint64_t t[12] = { 0 };
 	unsigned int i;
 
 	for (i = 0; i < o.workers; i++) {
@@ -1976,14 +2041,17 @@ static void print_totals(uint64_t kills, uint64_t ms)
 		t[6] += w->forks;
 		t[7] += w->regs_ok;
 		t[8] += w->imports_ok;
+		t[9] += w->zc_bytes;
+		t[10] += w->copy_bytes;
 	}
 	printf("# fuzz: seed=%" PRIu64 " calls=%" PRIu64 " refill_entries=%"
 	       PRIu64 " workers=%u kills=%" PRIu64 " ops=%" PRIu64 " cqes=%"
 	       PRIu64 " data_bytes=%" PRIu64 " verified_bytes=%" PRIu64
 	       " forks=%" PRIu64 " regs=%" PRIu64 " imports=%" PRIu64
+	       " zc_bytes=%" PRIu64 " copy_bytes=%" PRIu64
 	       " seconds=%" PRIu64 ".%03" PRIu64 "\n", o.seed, t[0], t[1],
 	       o.workers, kills, t[2], t[3], t[4], t[5], t[6], t[7], t[8],
-	       ms / 1000, ms % 1000);
+	       t[9], t[10], ms / 1000, ms % 1000);
 }
 
 /* Stop the workers and wait for them to close everything. */

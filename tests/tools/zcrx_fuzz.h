@@ -71,7 +71,7 @@ struct wslot {
 	volatile int done;
 	char why[256];
 	uint64_t ops, calls, refill, cqes, data_bytes, verified_bytes;
-	uint64_t forks, regs_ok, imports_ok;
+	uint64_t forks, regs_ok, imports_ok, zc_bytes, copy_bytes;
 	uint64_t nr_trail;
 	struct trail_ent trail[TRAIL_LEN];
 };

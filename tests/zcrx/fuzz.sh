@@ -29,7 +29,7 @@ FUZZ_DURATION=${FUZZ_DURATION:-$FUZZ_SHORT}
 FUZZ_WORKERS=${FUZZ_WORKERS:-4}
 FUZZ_PORT=9100		# worker N's NIC flow: FUZZ_PORT + N
 FUZZ_Q=2		# the fuzzer's queues of B: FUZZ_Q .. FUZZ_Q + FUZZ_NQ - 1
-FUZZ_NQ=4
+FUZZ_NQ=2
 KILL_MS=5000		# a worker SIGKILLed every KILL_MS on average
 # The second pair, only for the chaos loop to change under the fuzzer
 P2_ID=2
@@ -140,6 +140,7 @@ in_a "$PSTREAM" send -a "$LN_ADDR4_B" -p $ZC_OTHER_PORT -u "$stop" \
 	> "$zc_tmp/rss.send" 2>&1 &
 rss_send=$!
 ln_wait 30 zc_flowing "$zc_rx" || ktap_info "no data reached zcrx_rx"
+ktap_info "set up in $SECONDS s"
 
 seed=${FUZZ_SEED:-$(date +%s%N)}
 chaos $((seed % 32768)) &
@@ -151,6 +152,7 @@ in_b "$FUZZ" -i "$LN_DEV_B" -I "$P2_B" -q $FUZZ_Q -Q $FUZZ_NQ \
 	> "$zc_tmp/fuzz" 2>&1
 rc=$?
 touch "$stop"
+ktap_info "the fuzzer ended after $((SECONDS - start)) s"
 sed '/^#/!s/^/# /' "$zc_tmp/fuzz"
 grep -q '^done: ok' "$zc_tmp/fuzz" || rc=1
 ktap_result $rc "zcrx_fuzz seed $seed: $FUZZ_WORKERS workers for $FUZZ_DURATION s, no wrong answer, bad byte, hang or pinned page left"
@@ -168,6 +170,7 @@ else
 fi
 
 wait "$chaos_pid"
+ktap_info "the chaos loop ended after $((SECONDS - start)) s"
 sed 's/^/# chaos: /' "$chaos_log" | sort | uniq -c | sed 's/^ */# /'
 rc=0
 [ -s "$chaos_log" ] || rc=1
@@ -181,10 +184,12 @@ zc_reap "$rss_rx" 120 || rc=1
 sed 's/^/# pstream recv: /' "$zc_tmp/rss"
 zc_reap "$zc_send" 30
 zc_reap "$rss_send" 30
+ktap_info "the streams ended after $((SECONDS - start)) s"
 ktap_result $rc "next to the fuzzer and the chaos, a zero-copy stream on queue $ZC_QUEUE and a copied one on the RSS queue arrive verified"
 
 rc=0
 zc_check_gone || rc=1
 zc_dmabufs_back "$dmabufs" || rc=1
+ktap_info "all done after $SECONDS s"
 ktap_result $rc "all gone: no io-uring nest on any queue, every page pool drained, $dmabufs dma-bufs as before"
 ktap_finish
