@@ -49,7 +49,7 @@
  * ops (default unlimited) and prints the totals:
  *   # fuzz: seed=S calls=C refill_entries=R workers=W kills=K ops=O
  *           cqes=Q data_bytes=D verified_bytes=V forks=F regs=G
- *           imports=I zc_bytes=Z copy_bytes=Y seconds=T
+ *           regs_own_queue=G2 imports=I zc_bytes=Z copy_bytes=Y seconds=T
  * (Z and Y: what the instances of rings closed in an orderly way moved
  * zero-copy and by copy, from the rings' fdinfo).
  * and "done: ok" (exit 0) or "done: FAIL" (exit 1). Runs as root in the
@@ -115,6 +115,7 @@ struct finst {
 	int ring;
 	uint32_t id;
 	bool nodev, dmabuf, imported, honest, shared, has_ev;
+	bool own_queue;		/* bound where our NIC flow arrives */
 	unsigned int buf_shift;
 	struct farea areas[MAX_AREAS];
 	unsigned int nr_areas;
@@ -546,6 +547,17 @@ static int pick_inst_on(int r)
 	return -1;
 }
 
+/* An instance of ring @r on our flow's queue, else @other */
+static int pick_own_queue(int r, int other)
+{
+	int i;
+
+	for (i = 0; i < MAX_INSTS; i++)
+		if (insts[i].live && insts[i].ring == r && insts[i].own_queue)
+			return i;
+	return other;
+}
+
 static void inst_map_rq(struct finst *in,
 			const struct io_uring_zcrx_offsets *off)
 {
@@ -590,7 +602,8 @@ static void reg_target(struct regset *s)
 
 	if (which < 55) {
 		s->reg.if_idx = ifindex;
-		s->reg.if_rxq = o.firstq + below(o.nq);
+		/* half the time where our own NIC flow arrives */
+		s->reg.if_rxq = o.firstq + (chance(50) ? widx : below(o.nq)) % o.nq;
 	} else if (which < 70 && o.ifname2) {
 		idx = if_nametoindex(o.ifname2);
 		s->reg.if_idx = idx;
@@ -714,6 +727,10 @@ static void reg_keep(struct regset *s, int slot, int r, uint32_t want_len,
 	in->rq_entries = s->reg.rq_entries;
 	in->region_len = s->rd.size;
 	in->honest = chance(35);
+	in->own_queue = s->reg.if_idx == ifindex &&
+			s->reg.if_rxq == o.firstq + widx % o.nq;
+	if (in->own_queue)
+		me->regs_own++;
 	if (s->user_region) {
 		in->region = s->user_region;
 	} else {
@@ -759,11 +776,20 @@ static void op_register(void)
 	rq = chance(60) ? 1 + below(4096) : 1 + below(32768);
 	s.reg.rq_entries = rq;
 	s.reg.rx_buf_len = want_len = pick_rx_buf_len();
+	if (chance(5)) {
+		/* not a power of two, or under a page: never registers */
+		static const uint32_t bad[] = { 2048, 4097, 12288, 512 };
+
+		s.reg.rx_buf_len = want_len = bad[below(4)];
+		s.want = -EINVAL;
+		s.exact = false;
+	}
 	s.reg.area_ptr = (uintptr_t)&s.area;
 	s.reg.region_ptr = (uintptr_t)&s.rd;
 	reg_region(&s, rq);
 	reg_events(&s, slot, rq);
 	if (chance(25)) {
+		s.exact = true;
 		s.want = reg_break(&s);
 	} else if (chance(15)) {
 		s.want = area_break(&s.area, s.dmabuf);
@@ -778,8 +804,11 @@ static void op_register(void)
 		s.reg.rx_buf_len = want_len = 0;
 		s.want = -ERANGE;
 	}
-	if (!rings[r].valid)
+	if (!rings[r].valid) {
+		/* §3.2, before anything else is looked at */
 		s.want = -EINVAL;
+		s.exact = true;
+	}
 	ret = sys_register(rings[r].ring.ring_fd, IORING_REGISTER_ZCRX_IFQ,
 			   &s.reg, 1);
 	trail(OP_REGISTER, ((uint64_t)s.reg.if_idx << 32) | s.reg.if_rxq,
@@ -902,7 +931,8 @@ static int import_break(struct io_uring_zcrx_ifq_reg *reg, int *pipefd)
 	}
 }
 
-static void import_keep(int slot, int r, const struct io_uring_zcrx_ifq_reg *reg,
+static void import_keep(int slot, int r,
+			const struct io_uring_zcrx_ifq_reg *reg,
 			const struct xinfo *x)
 {
 	struct finst *in = &insts[slot];
@@ -1306,6 +1336,8 @@ static void op_recv(void)
 			    .sock = s ? si : -1, .limit = pick_limit(),
 			    .expect = NO_EXPECT };
 	i = pick_inst_on(r);
+	if (s && s->kind == SK_NIC && chance(60))
+		i = pick_own_queue(r, i);
 	if (i >= 0 && chance(95)) {
 		q->inst = i;
 		id = insts[i].id;
@@ -1740,7 +1772,8 @@ static void sender_run(void)
 			pause_ms(20);
 			continue;
 		}
-		pattern_write(fd, 0, (64 << 10) + below(4 << 20));
+		/* long enough to outlast the socket buffers */
+		pattern_write(fd, 0, (1 << 20) + below(64 << 20));
 		close(fd);
 	}
 }
@@ -1855,10 +1888,30 @@ static void flush_defer(void)
 	sched_setaffinity(0, sizeof(all), &all);
 }
 
+/*
+ * Until every worker closed its sockets (a listener's queue included), a
+ * socket of one may hold buffers of another's instance, which then stays
+ * pinned: wait for them, 10 s at most (a failed one never gets there).
+ */
+static void wait_all_closed(void)
+{
+	uint64_t end = now_ms() + 10000;
+	unsigned int i;
+
+	me->closed = 1;
+	for (i = 0; i < o.workers && now_ms() < end; ) {
+		me->heartbeat_ms = now_ms();
+		if (shm->w[i].closed || shm->w[i].failed)
+			i++;
+		else
+			pause_ms(20);
+	}
+}
+
 /* Everything closed: VmPin must come back to @base. */
 static void worker_teardown(long base)
 {
-	uint64_t end = now_ms() + 30000;
+	uint64_t end;
 	long pin;
 	int i;
 
@@ -1872,6 +1925,10 @@ static void worker_teardown(long base)
 		kill(sender, SIGKILL);
 		waitpid(sender, NULL, 0);
 	}
+	close(nic_listen);
+	close(lo_listen);
+	wait_all_closed();
+	end = now_ms() + 30000;
 	while ((pin = vm_pin_kb()) != base) {
 		me->heartbeat_ms = now_ms();
 		if (now_ms() > end)
@@ -1911,6 +1968,7 @@ static pid_t worker_start(unsigned int idx)
 
 	shm->w[idx].heartbeat_ms = now_ms();
 	shm->w[idx].done = 0;
+	shm->w[idx].closed = 0;
 	pid = fork();
 	if (pid < 0) {
 		perror("zcrx_fuzz: fork");
@@ -2043,15 +2101,17 @@ static void print_totals(uint64_t kills, uint64_t ms)
 		t[8] += w->imports_ok;
 		t[9] += w->zc_bytes;
 		t[10] += w->copy_bytes;
+		t[11] += w->regs_own;
 	}
 	printf("# fuzz: seed=%" PRIu64 " calls=%" PRIu64 " refill_entries=%"
 	       PRIu64 " workers=%u kills=%" PRIu64 " ops=%" PRIu64 " cqes=%"
 	       PRIu64 " data_bytes=%" PRIu64 " verified_bytes=%" PRIu64
-	       " forks=%" PRIu64 " regs=%" PRIu64 " imports=%" PRIu64
+	       " forks=%" PRIu64 " regs=%" PRIu64 " regs_own_queue=%" PRIu64
+	       " imports=%" PRIu64
 	       " zc_bytes=%" PRIu64 " copy_bytes=%" PRIu64
 	       " seconds=%" PRIu64 ".%03" PRIu64 "\n", o.seed, t[0], t[1],
-	       o.workers, kills, t[2], t[3], t[4], t[5], t[6], t[7], t[8],
-	       t[9], t[10], ms / 1000, ms % 1000);
+	       o.workers, kills, t[2], t[3], t[4], t[5], t[6], t[7], t[11],
+	       t[8], t[9], t[10], ms / 1000, ms % 1000);
 }
 
 /* Stop the workers and wait for them to close everything. */

@@ -69,9 +69,10 @@ struct wslot {
 	volatile uint32_t gen;
 	volatile int failed;
 	volatile int done;
+	volatile int closed;	/* stopping: its sockets and rings closed */
 	char why[256];
 	uint64_t ops, calls, refill, cqes, data_bytes, verified_bytes;
-	uint64_t forks, regs_ok, imports_ok, zc_bytes, copy_bytes;
+	uint64_t forks, regs_ok, regs_own, imports_ok, zc_bytes, copy_bytes;
 	uint64_t nr_trail;
 	struct trail_ent trail[TRAIL_LEN];
 };
