@@ -4,7 +4,7 @@
  *
  *   zcrx_fuzz -i IF -q FIRSTQ -Q NQUEUES [-I IF2] [-w WORKERS]
  *             [-d SECONDS] [-n OPS] [-S SEED] [-P PORT -a ADDR -N NETNS]
- *             [-k KILL_MS] [-W WATCHDOG_S]
+ *             [-k KILL_MS] [-W WATCHDOG_S] [-C CALLS] [-R REFILL]
  *
  * Prints "seed=S" first; -S S runs the same op sequences again (what the
  * kernel answers depends on timing, so a run is reproduced in kind, with
@@ -45,8 +45,10 @@
  *    rings are closed.
  * Then the seed and the last TRAIL_LEN ops of each worker are printed.
  *
- * Stops by itself after SECONDS (default 30) or once each worker did OPS
- * ops (default unlimited) and prints the totals:
+ * Stops by itself after SECONDS (default 30), once each worker did OPS
+ * ops (default unlimited), or once the workers together made CALLS API
+ * calls and wrote REFILL refill entries (with -C or -R), and prints the
+ * totals:
  *   # fuzz: seed=S calls=C refill_entries=R workers=W kills=K ops=O
  *           cqes=Q data_bytes=D verified_bytes=V forks=F regs=G
  *           regs_own_queue=G2 imports=I zc_bytes=Z copy_bytes=Y seconds=T
@@ -102,6 +104,7 @@ struct opts {
 	unsigned int firstq, nq, workers, kill_ms, watchdog_s;
 	unsigned int duration_s, port;
 	uint64_t max_ops, seed;
+	uint64_t want_calls, want_refill;	/* -C, -R */
 };
 
 struct farea {
@@ -2138,6 +2141,21 @@ static void stop_all(pid_t *pids, unsigned int *alive, bool *fail)
 	drain_mbox();
 }
 
+/* -C and -R: the calls and refill entries wanted, if any */
+static bool enough(void)
+{
+	uint64_t calls = 0, refill = 0;
+	unsigned int i;
+
+	if (!o.want_calls && !o.want_refill)
+		return false;
+	for (i = 0; i < o.workers; i++) {
+		calls += shm->w[i].calls;
+		refill += shm->w[i].refill;
+	}
+	return calls >= o.want_calls && refill >= o.want_refill;
+}
+
 static int parent_main(void)
 {
 	uint64_t start = now_ms(), next_kill, kills = 0;
@@ -2154,8 +2172,8 @@ static int parent_main(void)
 			fail = true;
 			break;
 		}
-		/* each did its OPS */
-		if (!alive)
+		/* each did its OPS, or together they did enough */
+		if (!alive || enough())
 			break;
 		if (o.kill_ms && now_ms() >= next_kill) {
 			kill_one(pids, &kills);
@@ -2187,7 +2205,7 @@ static void usage(void)
 		"usage: zcrx_fuzz -i IF -q FIRSTQ -Q NQUEUES [-I IF2] [-w WORKERS]\n"
 		"                 [-d SECONDS] [-n OPS] [-S SEED]\n"
 		"                 [-P PORT -a ADDR -N NETNS] [-k KILL_MS]\n"
-		"                 [-W WATCHDOG_S]\n");
+		"                 [-W WATCHDOG_S] [-C CALLS] [-R REFILL]\n");
 	exit(2);
 }
 
@@ -2199,7 +2217,7 @@ static void parse(int argc, char **argv)
 			   .watchdog_s = 60, .nq = 1 };
 	o.seed = (uint64_t)time(NULL) * 1000003 ^ getpid();
 	o.seed = splitmix64(&o.seed);
-	while ((c = getopt(argc, argv, "i:I:q:Q:w:d:n:S:P:a:N:k:W:")) != -1) {
+	while ((c = getopt(argc, argv, "i:I:q:Q:w:d:n:S:P:a:N:k:W:C:R:")) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'I': o.ifname2 = optarg; break;
@@ -2214,6 +2232,8 @@ static void parse(int argc, char **argv)
 		case 'N': o.netns = optarg; break;
 		case 'k': o.kill_ms = atoi(optarg); break;
 		case 'W': o.watchdog_s = atoi(optarg); break;
+		case 'C': o.want_calls = strtoull(optarg, NULL, 0); break;
+		case 'R': o.want_refill = strtoull(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
