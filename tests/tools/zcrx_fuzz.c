@@ -2058,7 +2058,9 @@ static bool watchdog(pid_t *pids)
 	for (i = 0; i < o.workers; i++) {
 		struct wslot *w = &shm->w[i];
 
-		if (pids[i] <= 0 || now - w->heartbeat_ms < o.watchdog_s * 1000ull)
+		/* signed: the worker may have moved on since @now */
+		if (pids[i] <= 0 ||
+		    (int64_t)(now - w->heartbeat_ms) < o.watchdog_s * 1000ll)
 			continue;
 		snprintf(w->why, sizeof(w->why),
 			 "hung: no progress for %u s (last op below)",
