@@ -1511,7 +1511,7 @@ static void bulk_flush(struct finst *in, unsigned int max)
  */
 static void op_refill_bulk(void)
 {
-	int i = pick_inst(true), rounds = 2 + below(4);
+	int i = pick_inst(true), rounds = 3 + below(6);
 	bool malformed = chance(15);
 	struct finst *in;
 	uint64_t n = 0;
@@ -1521,7 +1521,7 @@ static void op_refill_bulk(void)
 	in = &insts[i];
 	while (rounds--) {
 		n += bulk_fill(in, malformed);
-		bulk_flush(in, malformed ? 8 : 4);
+		bulk_flush(in, malformed ? 8 : 6);
 	}
 	/* what we held, we may hold no more: the garbage named it */
 	in->nr_held = 0;
