@@ -1491,6 +1491,14 @@ static uint32_t bulk_fill(struct finst *in, bool malformed)
 	return n;
 }
 
+/* head and tail further apart than a ring: made up */
+static bool rq_bogus(const struct finst *in)
+{
+	uint32_t head = __atomic_load_n(in->khead, __ATOMIC_ACQUIRE);
+
+	return *in->ktail - head > in->rq_entries;
+}
+
 /* FLUSH_RQ until the kernel took everything, or @max calls */
 static void bulk_flush(struct finst *in, unsigned int max)
 {
@@ -1519,6 +1527,12 @@ static void op_refill_bulk(void)
 	if (i < 0 || insts[i].honest)
 		return;
 	in = &insts[i];
+	/*
+	 * A tail made up far ahead (OP_REFILL_HT) keeps the ring full for
+	 * many passes: the kernel had its go at it, start over mostly.
+	 */
+	if (rq_bogus(in) && chance(75))
+		__atomic_store_n(in->ktail, *in->khead, __ATOMIC_RELEASE);
 	while (rounds--) {
 		n += bulk_fill(in, malformed);
 		bulk_flush(in, malformed ? 8 : 6);
@@ -1543,7 +1557,7 @@ static void op_refill_ht(void)
 		__atomic_store_n(in->khead, v, __ATOMIC_RELEASE);
 		break;
 	case 1:
-		v = *in->ktail + below(1 << 20);
+		v = *in->ktail + below(in->rq_entries * 8);
 		__atomic_store_n(in->ktail, v, __ATOMIC_RELEASE);
 		break;
 	case 2:
