@@ -524,6 +524,20 @@ static int free_inst(void)
 	return -1;
 }
 
+/* A live instance with a refill ring we may write garbage to */
+static int pick_hostile(void)
+{
+	int i, start = below(MAX_INSTS);
+
+	for (i = 0; i < MAX_INSTS; i++) {
+		struct finst *in = &insts[(start + i) % MAX_INSTS];
+
+		if (in->live && in->rqes && !in->honest)
+			return (start + i) % MAX_INSTS;
+	}
+	return -1;
+}
+
 static int pick_inst(bool need_region)
 {
 	int i, start = below(MAX_INSTS);
@@ -1519,12 +1533,12 @@ static void bulk_flush(struct finst *in, unsigned int max)
  */
 static void op_refill_bulk(void)
 {
-	int i = pick_inst(true), rounds = 3 + below(6);
+	int i = pick_hostile(), rounds = 3 + below(6);
 	bool malformed = chance(15);
 	struct finst *in;
 	uint64_t n = 0;
 
-	if (i < 0 || insts[i].honest)
+	if (i < 0)
 		return;
 	in = &insts[i];
 	/*
@@ -1544,11 +1558,11 @@ static void op_refill_bulk(void)
 
 static void op_refill_ht(void)
 {
-	int i = pick_inst(true);
+	int i = pick_hostile();
 	struct finst *in;
 	uint32_t v;
 
-	if (i < 0 || insts[i].honest)
+	if (i < 0)
 		return;
 	in = &insts[i];
 	v = rnd();
@@ -1851,7 +1865,7 @@ static enum fuzz_op pick_op(void)
 		[OP_SOCK_OPEN] = 6,	[OP_SOCK_WRITE] = 8,
 		[OP_SOCK_CLOSE] = 3,	[OP_RECV] = 14,
 		[OP_REAP] = 16,		[OP_REFILL] = 6,
-		[OP_REFILL_BULK] = 6,	[OP_REFILL_HT] = 1,
+		[OP_REFILL_BULK] = 10,	[OP_REFILL_HT] = 1,
 		[OP_FORK] = 1,
 	};
 	unsigned int total = 0, k, i;
